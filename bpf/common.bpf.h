@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared by every family's BPF object. Each object declares the same
+ * `events` ring buffer and `drops` counters; the recorder creates them once
+ * and hands the same map to every object (bpf_map__reuse_fd), so all
+ * families feed one ring buffer and one set of counters.
+ */
+#ifndef EBPFREC_COMMON_BPF_H
+#define EBPFREC_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct ebr_bpf_config cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* the recorder sets the real size */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EBR_DROP_NR * EBR_DROP_TYPE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Scratch space for variable-size records: too big for the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[EBR_SCRATCH_SIZE]);
+} scratch SEC(".maps");
+
+static __always_inline void count_drop(__u32 reason, __u32 type)
+{
+	__u32 slot = type < EBR_DROP_TYPE_SLOTS ? type : EBR_DROP_TYPE_SLOTS - 1;
+	__u32 key = reason * EBR_DROP_TYPE_SLOTS + slot;
+	__u64 *c = bpf_map_lookup_elem(&drops, &key);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline bool is_self(__u64 pid_tgid)
+{
+	return cfg.self_pid && (__u32)(pid_tgid >> 32) == cfg.self_pid;
+}
+
+static __always_inline void fill_header(struct ebr_event_header *h, __u16 type, __u32 size,
+					struct task_struct *task)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->ts = bpf_ktime_get_boot_ns();
+	h->size = size;
+	h->type = type;
+	h->cpu = (__u16)bpf_get_smp_processor_id();
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->pidns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->flags = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Reserve a fixed-size record, counting the drop when the ring is full. */
+static __always_inline void *reserve_event(__u32 size, __u16 type)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		count_drop(EBR_DROP_RINGBUF_FULL, type);
+	return e;
+}
+
+static __always_inline void submit_event(void *e)
+{
+	bpf_ringbuf_submit(e, cfg.rb_wakeup);
+}
+
+static __always_inline void *scratch_buffer(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Round a variable-size record up to the record alignment, within scratch bounds. */
+static __always_inline __u32 record_size(__u32 used)
+{
+	__u32 sz = (used + EBR_RECORD_ALIGN - 1) & ~(__u32)(EBR_RECORD_ALIGN - 1);
+
+	return sz > EBR_SCRATCH_SIZE ? EBR_SCRATCH_SIZE : sz;
+}
+
+/* Emit a record built in scratch space (variable size); counts a full ring. */
+static __always_inline void output_scratch(void *rec, __u32 size, __u16 type)
+{
+	size &= EBR_SCRATCH_SIZE - 1 + EBR_SCRATCH_SIZE; /* bound for the verifier */
+	if (size > EBR_SCRATCH_SIZE || size < sizeof(struct ebr_event_header))
+		return;
+	if (bpf_ringbuf_output(&events, rec, size, cfg.rb_wakeup))
+		count_drop(EBR_DROP_RINGBUF_FULL, type);
+}
+
+#endif /* EBPFREC_COMMON_BPF_H */

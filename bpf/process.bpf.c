@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Process family: exec, fork and exit from the sched tracepoints (raw_tp). */
+#include "common.bpf.h"
+
+#define VAR_MASK (EBR_SCRATCH_SIZE / 2 - 1) /* keeps variable offsets provably in scratch */
+
+static __always_inline __u32 bounded(__u32 want, __u32 limit)
+{
+	return want < limit ? want : limit;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ebr_exec_event *e;
+	__u32 off = sizeof(*e), len, max_args;
+	unsigned long arg_start, arg_end;
+	const char *filename;
+	char *buf;
+	long n;
+
+	if (is_self(id))
+		return 0;
+	e = scratch_buffer();
+	if (!e)
+		return 0;
+	buf = (char *)e;
+	fill_header(&e->hdr, EBR_T_EXEC, 0, p);
+	e->ret = 0;
+	e->old_pid = old_pid;
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->pad = 0;
+
+	filename = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(buf + off, bounded(cfg.max_path_size, EBR_MAX_PATH_SIZE), filename);
+	if (n <= 0) {
+		buf[off] = 0;
+		n = 1;
+	}
+	e->filename.off = off;
+	e->filename.len = n - 1;
+	off += n;
+
+	arg_start = BPF_CORE_READ(p, mm, arg_start);
+	arg_end = BPF_CORE_READ(p, mm, arg_end);
+	max_args = bounded(cfg.max_args_size, EBR_MAX_ARGS_SIZE);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (len > max_args) {
+		len = max_args;
+		e->hdr.flags |= EBR_HDR_TRUNCATED;
+		count_drop(EBR_DROP_TRUNCATED, EBR_T_EXEC);
+	}
+	off &= VAR_MASK;
+	len &= EBR_MAX_ARGS_SIZE - 1 + EBR_MAX_ARGS_SIZE; /* [0, 8191] for the verifier */
+	if (len > EBR_MAX_ARGS_SIZE)
+		len = EBR_MAX_ARGS_SIZE;
+	if (len && bpf_probe_read_user(buf + off, len, (const void *)arg_start))
+		len = 0;
+	/* argv strings end in NUL; drop the last one, the record adds its own */
+	if (len && buf[(off + len - 1) & (EBR_SCRATCH_SIZE - 1)] == 0)
+		len--;
+	e->args.off = off;
+	e->args.len = len;
+	buf[(off + len) & (EBR_SCRATCH_SIZE - 1)] = 0;
+
+	e->hdr.size = record_size(off + len + 1);
+	output_scratch(e, e->hdr.size, EBR_T_EXEC);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ebr_fork_event *e;
+	__u32 child_tgid;
+
+	if (is_self(id))
+		return 0;
+	e = reserve_event(sizeof(*e), EBR_T_FORK);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, EBR_T_FORK, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	child_tgid = BPF_CORE_READ(child, tgid);
+	e->child_pid = child_tgid;
+	e->child_tid = BPF_CORE_READ(child, pid);
+	e->flags = child_tgid == (__u32)(id >> 32) ? EBR_FORK_THREAD : 0;
+	e->pad = 0;
+	e->clone_flags = 0;
+	submit_event(e);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ebr_exit_event *e;
+	__u32 code;
+
+	if (is_self(id))
+		return 0;
+	/* one event per process: only the last thread of the group reports */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	e = reserve_event(sizeof(*e), EBR_T_EXIT);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, EBR_T_EXIT, sizeof(*e), p);
+	code = BPF_CORE_READ(p, exit_code);
+	e->raw_status = code;
+	e->signal = code & 0x7f;
+	e->core_dumped = (code & 0x80) ? 1 : 0;
+	e->exit_code = (code >> 8) & 0xff;
+	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	submit_event(e);
+	return 0;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "ebpfrec/log.h"
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+	uint64_t mult = 1;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ULL << 10; end++; break;
+	case 'm': case 'M': mult = 1ULL << 20; end++; break;
+	case 'g': case 'G': mult = 1ULL << 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && mult > 1)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v < 0)
+		return -EINVAL;
+	*out = (uint64_t)(v * (double)mult);
+	return 0;
+}
+
+int parse_duration(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
+		{ "min", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit)) {
+			*out = (uint64_t)(v * units[i].ns);
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int finish_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return EXIT_OK;
+	if (errno == EPIPE)
+		return EXIT_OK;
+	fprintf(stderr, "ebpfrec: cannot write output: %s\n", strerror(errno));
+	return EXIT_FAIL;
+}
+
+const char *human_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	unsigned u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+static void log_to_stderr(enum ebr_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "ebpfrec: %s%s\n", level == EBR_LOG_WARN ? "warning: " : "", msg);
+}
+
+void cli_log_setup(int verbose)
+{
+	ebr_set_log(log_to_stderr, NULL);
+	ebr_set_log_level(verbose > 1 ? EBR_LOG_DEBUG : verbose ? EBR_LOG_INFO : EBR_LOG_WARN);
+}

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Writing a capture: header, metadata, segments, then trailer and footer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "config.h"
+#include "ebpfrec/capture.h"
+#include "events.h"
+#include "ebpfrec/record_builder.h"
+#include "internal.h"
+
+#define META_COMPRESS_MIN 4096 /* smaller metadata is stored as is */
+
+struct ebr_writer {
+	int fd;
+	char *name;
+	uint64_t off;
+	int level;
+	ZSTD_CCtx *cctx;
+	void *cbuf;
+	size_t ccap;
+	struct ebr_index_entry_disk *index;
+	size_t n_index, cap_index;
+	uint64_t *type_counts; /* [EBR_T_MAX + 1] */
+	uint64_t *drops_by_type;
+	unsigned n_reasons, n_slots;
+	uint64_t drops[EBR_DROP_NR];
+	struct ebr_writer_stats stats;
+	uint64_t seq;
+	uint8_t uuid[16];
+	int err; /* first write error; sticky, so close reports it */
+};
+
+_Static_assert(sizeof(struct ebr_block_prefix) == EBR_BLOCK_PREFIX_SIZE, "block prefix");
+_Static_assert(sizeof(struct ebr_file_header_disk) == 384, "file header");
+_Static_assert(sizeof(struct ebr_segment_disk) == 64, "segment header");
+_Static_assert(sizeof(struct ebr_index_entry_disk) == 64, "index entry");
+_Static_assert(sizeof(struct ebr_schema_type_disk) == 64, "schema type");
+_Static_assert(sizeof(struct ebr_schema_field_disk) == 48, "schema field");
+_Static_assert(sizeof(struct ebr_event_header) == 72, "event header");
+_Static_assert(EBR_DROP_REASONS == EBR_DROP_NR, "drop reasons");
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t measure_boot_to_wall(void)
+{
+#ifdef CLOCK_BOOTTIME
+	/* bracket the boot clock read to halve the error of two syscalls */
+	uint64_t w1 = clock_ns(CLOCK_REALTIME);
+	uint64_t b = clock_ns(CLOCK_BOOTTIME);
+	uint64_t w2 = clock_ns(CLOCK_REALTIME);
+
+	return (int64_t)(w1 / 2 + w2 / 2) - (int64_t)b;
+#else
+	return 0;
+#endif
+}
+
+static int emit(struct ebr_writer *w, const void *buf, size_t len)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	err = ebr_write_full(w->fd, buf, len);
+	if (err) {
+		w->err = err;
+		pr_err("cannot write %s: %s", w->name, strerror(-err));
+		return err;
+	}
+	w->off += len;
+	w->stats.file_bytes += len;
+	return 0;
+}
+
+static int emit_block(struct ebr_writer *w, unsigned type, unsigned flags, const void *payload,
+		      uint32_t len, uint32_t body_len)
+{
+	struct ebr_block_prefix p;
+	int err;
+
+	ebr_block_prefix_init(&p, type, flags, payload, len, body_len);
+	err = emit(w, &p, sizeof(p));
+	return err ? err : emit(w, payload, len);
+}
+
+static int index_add(struct ebr_writer *w, const struct ebr_index_entry_disk *e)
+{
+	if (w->n_index == w->cap_index) {
+		size_t cap = w->cap_index ? w->cap_index * 2 : 256;
+		void *n = realloc(w->index, cap * sizeof(*w->index));
+
+		if (!n)
+			return -ENOMEM;
+		w->index = n;
+		w->cap_index = cap;
+	}
+	w->index[w->n_index++] = *e;
+	return 0;
+}
+
+static void fill_header(struct ebr_file_header_disk *h, const struct ebr_writer_opts *o,
+			const uint8_t uuid[16])
+{
+	struct utsname u;
+	int have_uname = uname(&u) == 0;
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, EBR_FILE_MAGIC, sizeof(EBR_FILE_MAGIC));
+	h->major = EBR_FORMAT_MAJOR;
+	h->minor = EBR_FORMAT_MINOR;
+	h->header_size = sizeof(*h);
+	memcpy(h->uuid, uuid, 16);
+	h->created_wall_ns = o->created_wall_ns ? o->created_wall_ns : clock_ns(CLOCK_REALTIME);
+	h->boot_to_wall_ns = o->boot_to_wall_ns ? o->boot_to_wall_ns : measure_boot_to_wall();
+	h->clock_id = 7; /* CLOCK_BOOTTIME, what bpf_ktime_get_boot_ns reads */
+	h->endian_mark = EBR_ENDIAN_MARK;
+	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	h->ncpus = o->ncpus ? o->ncpus : (uint32_t)(ncpus > 0 ? ncpus : 1);
+	ebr_strlcpy(h->host, o->host ? o->host : have_uname ? u.nodename : "", sizeof(h->host));
+	ebr_strlcpy(h->kernel_release, o->kernel_release ? o->kernel_release : have_uname ? u.release : "",
+		    sizeof(h->kernel_release));
+	ebr_strlcpy(h->kernel_version, o->kernel_version ? o->kernel_version : have_uname ? u.version : "",
+		    sizeof(h->kernel_version));
+	ebr_strlcpy(h->machine, o->machine ? o->machine : have_uname ? u.machine : "", sizeof(h->machine));
+	ebr_strlcpy(h->tool_version, EBR_VERSION, sizeof(h->tool_version));
+}
+
+struct ebr_writer *ebr_writer__fdopen(int fd, const char *name, const struct ebr_writer_opts *opts)
+{
+	struct ebr_writer_opts o = {0};
+	struct ebr_file_header_disk h;
+	struct ebr_writer *w;
+
+	if (opts)
+		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto nomem;
+	w->fd = fd;
+	w->name = strdup(name ? name : "capture");
+	w->level = o.compression_level ? o.compression_level : 1;
+	w->cctx = ZSTD_createCCtx();
+	w->type_counts = calloc(EBR_T_MAX + 1, sizeof(*w->type_counts));
+	if (!w->name || !w->cctx || !w->type_counts)
+		goto nomem;
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
+	/* content size in every frame lets `zstd -l` and readers size buffers */
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+	if (o.uuid) {
+		memcpy(w->uuid, o.uuid, 16);
+	} else {
+		if (getentropy(w->uuid, sizeof(w->uuid)) != 0) {
+			pr_err("cannot get random bytes for the capture id: %s", strerror(errno));
+			ebr_writer__abandon(w);
+			return NULL;
+		}
+		w->uuid[6] = (w->uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
+		w->uuid[8] = (w->uuid[8] & 0x3f) | 0x80;
+	}
+	fill_header(&h, &o, w->uuid);
+	if (emit_block(w, EBR_BLOCK_FILE_HEADER, 0, &h, sizeof(h), sizeof(h))) {
+		int err = w->err;
+
+		w->fd = -1; /* the caller still owns fd on failure */
+		ebr_writer__abandon(w);
+		errno = -err;
+		return NULL;
+	}
+	return w;
+nomem:
+	if (w)
+		w->fd = -1;
+	ebr_writer__abandon(w);
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct ebr_writer *ebr_writer__open(const char *path, const struct ebr_writer_opts *opts)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+	struct ebr_writer *w;
+	int fd, err;
+
+	flags |= opts && opts->force ? O_TRUNC : O_EXCL;
+	fd = open(path, flags, 0600);
+	if (fd < 0) {
+		err = errno;
+		if (err == EEXIST)
+			pr_err("%s already exists (use --force to replace it)", path);
+		else if (err == ELOOP)
+			pr_err("%s is a symbolic link; refusing to write through it", path);
+		else
+			pr_err("cannot create %s: %s", path, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	w = ebr_writer__fdopen(fd, path, opts);
+	if (!w) {
+		err = errno;
+		close(fd);
+		unlink(path);
+		errno = err;
+	}
+	return w;
+}
+
+int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, size_t len)
+{
+	struct ebr_index_entry_disk ie = {0};
+	struct ebr_meta_disk m = { .kind = kind };
+	size_t body_len = sizeof(m) + len;
+	char *body = malloc(body_len), *comp = NULL;
+	const void *payload = body;
+	size_t payload_len = body_len;
+	unsigned flags = 0;
+	int err;
+
+	if (!body)
+		return -ENOMEM;
+	if (body_len > UINT32_MAX / 2) {
+		free(body);
+		return -EFBIG;
+	}
+	memcpy(body, &m, sizeof(m));
+	if (len)
+		memcpy(body + sizeof(m), data, len);
+	if (body_len >= META_COMPRESS_MIN) {
+		size_t bound = ZSTD_compressBound(body_len), n;
+
+		comp = malloc(bound);
+		if (comp) {
+			n = ZSTD_compress2(w->cctx, comp, bound, body, body_len);
+			if (!ZSTD_isError(n) && n < body_len) {
+				payload = comp;
+				payload_len = n;
+				flags = EBR_BLOCK_F_ZSTD;
+			}
+		}
+	}
+	ie.offset = w->off;
+	ie.block_type = EBR_BLOCK_META;
+	ie.block_len = (uint32_t)(EBR_BLOCK_PREFIX_SIZE + payload_len);
+	ie.raw_size = (uint32_t)body_len;
+	err = emit_block(w, EBR_BLOCK_META, flags, payload, (uint32_t)payload_len, (uint32_t)body_len);
+	if (!err)
+		err = index_add(w, &ie);
+	free(comp);
+	free(body);
+	return err;
+}
+
+/* Walk the records once: validates framing and gathers the segment's summary. */
+static int scan_records(struct ebr_writer *w, const char *p, size_t len, struct ebr_segment_disk *s)
+{
+	size_t off = 0;
+
+	s->t_first = UINT64_MAX;
+	s->t_last = 0;
+	while (off < len) {
+		struct ebr_event_header h;
+
+		if (len - off < sizeof(h))
+			return -EINVAL;
+		memcpy(&h, p + off, sizeof(h));
+		if (h.size < sizeof(h) || h.size % EBR_RECORD_ALIGN || h.size > len - off)
+			return -EINVAL;
+		if (h.ts < s->t_first)
+			s->t_first = h.ts;
+		if (h.ts > s->t_last)
+			s->t_last = h.ts;
+		ebr_type_bitmap__set(s->type_bitmap, h.type);
+		if (h.type <= EBR_T_MAX)
+			w->type_counts[h.type]++;
+		s->n_records++;
+		off += h.size;
+	}
+	if (!s->n_records)
+		s->t_first = 0;
+	return 0;
+}
+
+int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t len,
+			    const uint64_t *drops, unsigned n_drops)
+{
+	struct {
+		struct ebr_segment_disk s;
+		uint64_t drops[EBR_DROP_NR];
+	} payload;
+	struct ebr_index_entry_disk ie = {0};
+	size_t bound, comp;
+	uint32_t payload_len;
+	int err;
+
+	if (w->err)
+		return w->err;
+	if (len > UINT32_MAX / 2)
+		return -EFBIG;
+	memset(&payload, 0, sizeof(payload));
+	if (n_drops > EBR_DROP_NR)
+		n_drops = EBR_DROP_NR;
+	if (n_drops)
+		memcpy(payload.drops, drops, n_drops * sizeof(*drops));
+	if (!len && (!n_drops || !memcmp(payload.drops, w->drops, sizeof(w->drops))))
+		return 0; /* nothing new to say */
+	err = scan_records(w, records, len, &payload.s);
+	if (err) {
+		pr_err("segment %llu holds a malformed record; not written", (unsigned long long)w->seq);
+		return err;
+	}
+	bound = ZSTD_compressBound(len);
+	if (bound > w->ccap) {
+		void *n = realloc(w->cbuf, bound);
+
+		if (!n)
+			return -ENOMEM;
+		w->cbuf = n;
+		w->ccap = bound;
+	}
+	comp = ZSTD_compress2(w->cctx, w->cbuf, w->ccap, records, len);
+	if (ZSTD_isError(comp)) {
+		pr_err("compression failed: %s", ZSTD_getErrorName(comp));
+		return -EIO;
+	}
+	payload.s.seq = w->seq;
+	payload.s.raw_size = (uint32_t)len;
+	payload.s.comp_size = (uint32_t)comp;
+	payload.s.n_drops = EBR_DROP_NR;
+	payload.s.data_crc32c = ebr_crc32c(0, w->cbuf, comp);
+	payload_len = sizeof(payload);
+
+	ie.offset = w->off;
+	ie.t_first = payload.s.t_first;
+	ie.t_last = payload.s.t_last;
+	ie.seq = w->seq;
+	memcpy(ie.type_bitmap, payload.s.type_bitmap, sizeof(ie.type_bitmap));
+	ie.n_records = payload.s.n_records;
+	ie.block_len = (uint32_t)(EBR_BLOCK_PREFIX_SIZE + payload_len + comp);
+	ie.raw_size = (uint32_t)len;
+	ie.block_type = EBR_BLOCK_SEGMENT;
+
+	err = emit_block(w, EBR_BLOCK_SEGMENT, 0, &payload, payload_len, payload_len);
+	if (!err)
+		err = emit(w, w->cbuf, comp);
+	if (!err)
+		err = index_add(w, &ie);
+	if (err)
+		return err;
+	memcpy(w->drops, payload.drops, sizeof(w->drops));
+	w->seq++;
+	w->stats.n_segments++;
+	w->stats.n_records += payload.s.n_records;
+	w->stats.raw_bytes += len;
+	if (payload.s.n_records) {
+		if (!w->stats.t_first || payload.s.t_first < w->stats.t_first)
+			w->stats.t_first = payload.s.t_first;
+		if (payload.s.t_last > w->stats.t_last)
+			w->stats.t_last = payload.s.t_last;
+	}
+	return 0;
+}
+
+void ebr_writer__set_drops_by_type(struct ebr_writer *w, const uint64_t *counts, unsigned n_reasons,
+				   unsigned n_slots)
+{
+	size_t n = (size_t)n_reasons * n_slots;
+	uint64_t *copy = malloc(n * sizeof(*copy));
+
+	if (!copy)
+		return; /* the per-reason totals in segment headers still hold */
+	memcpy(copy, counts, n * sizeof(*copy));
+	free(w->drops_by_type);
+	w->drops_by_type = copy;
+	w->n_reasons = n_reasons;
+	w->n_slots = n_slots;
+}
+
+const struct ebr_writer_stats *ebr_writer__stats(const struct ebr_writer *w)
+{
+	return &w->stats;
+}
+
+const uint8_t *ebr_writer__uuid(const struct ebr_writer *w)
+{
+	return w->uuid;
+}
+
+static void gb_section(struct ebr_buf *b, unsigned section, const void *data, size_t len)
+{
+	struct ebr_trailer_section_disk sh = { .section = section, .len = (uint32_t)ebr_align8(len) };
+	static const char zeros[8];
+
+	ebr_buf__put(b, &sh, sizeof(sh));
+	ebr_buf__put(b, data, len);
+	ebr_buf__put(b, zeros, sh.len - len);
+}
+
+static int build_trailer(struct ebr_writer *w, struct ebr_buf *b)
+{
+	struct ebr_index_header_disk ih = { .n_entries = (uint32_t)w->n_index,
+					    .entry_size = sizeof(struct ebr_index_entry_disk) };
+	struct ebr_summary_disk sum = {
+		.n_records = w->stats.n_records,
+		.n_segments = w->stats.n_segments,
+		.t_first = w->stats.t_first,
+		.t_last = w->stats.t_last,
+		.raw_bytes = w->stats.raw_bytes,
+		.comp_bytes = w->stats.file_bytes,
+		.ended_wall_ns = clock_ns(CLOCK_REALTIME),
+	};
+	struct ebr_buf part = {0};
+
+	ebr_buf__put(&part, &ih, sizeof(ih));
+	ebr_buf__put(&part, w->index, w->n_index * sizeof(*w->index));
+	gb_section(b, EBR_TRAILER_INDEX, part.p, part.len);
+	part.len = 0;
+	for (unsigned t = 0; t <= EBR_T_MAX; t++) {
+		struct ebr_type_count_disk tc = { .type = t, .count = w->type_counts[t] };
+
+		if (tc.count)
+			ebr_buf__put(&part, &tc, sizeof(tc));
+	}
+	gb_section(b, EBR_TRAILER_TYPE_COUNTS, part.p, part.len);
+	gb_section(b, EBR_TRAILER_DROPS, w->drops, sizeof(w->drops));
+	part.len = 0;
+	for (unsigned r = 0; w->drops_by_type && r < w->n_reasons; r++)
+		for (unsigned t = 0; t < w->n_slots; t++) {
+			struct ebr_drop_by_type_disk d = {
+				.reason = (uint16_t)r,
+				.type = (uint16_t)t,
+				.count = w->drops_by_type[(size_t)r * w->n_slots + t],
+			};
+			if (d.count)
+				ebr_buf__put(&part, &d, sizeof(d));
+		}
+	gb_section(b, EBR_TRAILER_DROPS_BY_TYPE, part.p, part.len);
+	gb_section(b, EBR_TRAILER_SUMMARY, &sum, sizeof(sum));
+	free(part.p);
+	return b->err ? b->err : part.err;
+}
+
+static void writer_free(struct ebr_writer *w)
+{
+	ZSTD_freeCCtx(w->cctx);
+	free(w->cbuf);
+	free(w->index);
+	free(w->type_counts);
+	free(w->drops_by_type);
+	free(w->name);
+	free(w);
+}
+
+int ebr_writer__close(struct ebr_writer *w)
+{
+	struct ebr_buf b = {0};
+	struct ebr_footer_disk f = {0};
+	uint64_t trailer_off;
+	int err;
+
+	if (!w)
+		return 0;
+	err = build_trailer(w, &b);
+	trailer_off = w->off;
+	if (!err)
+		err = emit_block(w, EBR_BLOCK_TRAILER, 0, b.p, (uint32_t)b.len, (uint32_t)b.len);
+	if (!err) {
+		f.trailer_offset = trailer_off;
+		f.trailer_len = EBR_BLOCK_PREFIX_SIZE + b.len;
+		memcpy(f.magic, EBR_FOOTER_MAGIC, sizeof(EBR_FOOTER_MAGIC));
+		err = emit_block(w, EBR_BLOCK_FOOTER, 0, &f, sizeof(f), sizeof(f));
+	}
+	free(b.p);
+	if (!err && fsync(w->fd) && errno != EINVAL && errno != EROFS) {
+		err = -errno;
+		pr_err("cannot flush %s: %s", w->name, strerror(errno));
+	}
+	if (w->fd >= 0 && close(w->fd) && !err) {
+		err = -errno;
+		pr_err("cannot close %s: %s", w->name, strerror(errno));
+	}
+	if (!err && w->err)
+		err = w->err;
+	writer_free(w);
+	return err;
+}
+
+void ebr_writer__abandon(struct ebr_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	writer_free(w);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The live recorder: loads and attaches the BPF programs, drains the ring
+ * buffer into segments and hands them to a writer thread. Needs root (or
+ * CAP_BPF + CAP_PERFMON); available when ebpfrec is built with the recorder.
+ */
+#ifndef EBPFREC_RECORDER_H
+#define EBPFREC_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bit per enum ebr_family. */
+#define EBR_FAMILY_BIT(f) (1u << (f))
+
+struct ebr_recorder_opts {
+	size_t sz; /* sizeof(struct ebr_recorder_opts) */
+	const char *output; /* capture path */
+	int force; /* replace an existing file */
+	unsigned families; /* EBR_FAMILY_BIT mask; 0: the default set */
+	uint32_t ringbuf_size; /* bytes, power of two; 0: 16 MiB */
+	uint32_t segment_size; /* close a segment at this many raw bytes; 0: 4 MiB */
+	uint32_t segment_ms; /* ... or after this long; 0: 1000 */
+	int compression_level; /* zstd; 0: 1 */
+	uint32_t max_args_size; /* exec args bytes kept; 0: 1024 */
+	uint32_t max_path_size; /* path bytes kept; 0: 256 */
+	const char *config_json; /* stored verbatim in the capture, may be NULL */
+	const char *command_line; /* stored as a note, may be NULL */
+};
+
+struct ebr_recorder_stats {
+	uint64_t events; /* records taken from the ring buffer */
+	uint64_t bytes; /* raw bytes of those records */
+	uint64_t drops[EBR_DROP_REASONS]; /* kernel and recorder, cumulative */
+	uint64_t segments;
+	uint64_t file_bytes;
+	uint64_t events_by_family[8];
+	unsigned probes_attached;
+	unsigned probes_failed;
+};
+
+struct ebr_recorder;
+
+/* Validates options; loads nothing yet. NULL + errno on error. */
+struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts);
+/*
+ * Load and attach every selected family, snapshot /proc, create the capture.
+ * A probe that cannot attach is reported and skipped; fails only when
+ * nothing at all can be recorded or the capture cannot be created.
+ */
+int ebr_recorder__start(struct ebr_recorder *r);
+/* Drain the ring buffer for up to timeout_ms. Returns records drained or -errno. */
+int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms);
+/* Detach, drain what is left, write the index and close the capture. */
+int ebr_recorder__stop(struct ebr_recorder *r);
+const struct ebr_recorder_stats *ebr_recorder__stats(struct ebr_recorder *r);
+void ebr_recorder__free(struct ebr_recorder *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EBPFREC_RECORDER_H */

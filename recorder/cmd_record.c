@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `ebpfrec record`: parse options, run a recording session, print a summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "ebpfrec/record_builder.h"
+#include "ebpfrec/recorder.h"
+#include "ebpfrec/schema.h"
+#include "events.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ebpfrec record [-o FILE] [-d DURATION] [OPTIONS] [-- COMMAND [ARGS...]]\n\n"
+		"Record kernel events into a capture file. Needs root (or CAP_BPF + CAP_PERFMON).\n"
+		"Stops after DURATION, when COMMAND exits, or on SIGINT/SIGTERM/SIGHUP; the capture\n"
+		"is closed with its index in every case.\n\n"
+		"options:\n"
+		"  -o, --output FILE          capture to write (default trace.ebc); created 0600,\n"
+		"                             never over an existing file unless --force\n"
+		"  -d, --duration DURATION    stop after this long: 10, 1.5s, 500ms, 2m\n"
+		"      --force                replace FILE if it exists\n"
+		"  -b, --ringbuf-size SIZE    kernel ring buffer, a power of two (default 16M)\n"
+		"      --segment-size SIZE    close a segment at this many bytes (default 4M)\n"
+		"      --segment-time DURATION  ... or after this long (default 1s): at most this\n"
+		"                             much is lost if the recorder is killed\n"
+		"  -z, --compression LEVEL    zstd level, 1 (fast, default) to 19\n"
+		"      --max-args SIZE        bytes of exec arguments kept (default 1024, max 4096)\n"
+		"      --max-path SIZE        bytes of a path kept (default 256, max 4096)\n"
+		"  -v, --verbose              more messages (twice: libbpf debug output)\n"
+		"  -q, --quiet                no summary at the end\n"
+		"  -h, --help                 this text\n\n"
+		"examples:\n"
+		"  sudo ebpfrec record -o trace.ebc -d 30\n"
+		"  sudo ebpfrec record -o t.ebc -- sh -c 'for i in 1 2 3; do /bin/true; done'\n"
+		"  ebpfrec info t.ebc && ebpfrec replay t.ebc\n");
+}
+
+struct record_args {
+	struct ebr_recorder_opts ro;
+	uint64_t duration_ns;
+	int verbose, quiet;
+	char **command;
+};
+
+static int parse_args(int argc, char **argv, struct record_args *a)
+{
+	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "ringbuf-size", required_argument, NULL, 'b' },
+		{ "segment-size", required_argument, NULL, OPT_SEGSIZE },
+		{ "segment-time", required_argument, NULL, OPT_SEGTIME },
+		{ "compression", required_argument, NULL, 'z' },
+		{ "max-args", required_argument, NULL, OPT_MAXARGS },
+		{ "max-path", required_argument, NULL, OPT_MAXPATH },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t v;
+	int c;
+
+	a->ro.sz = sizeof(a->ro);
+	a->ro.families = EBR_FAMILY_BIT(EBR_FAM_PROCESS);
+	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
+	while ((c = getopt_long(argc, argv, "+o:d:b:z:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			a->ro.output = optarg;
+			break;
+		case 'd':
+			if (parse_duration(optarg, &a->duration_ns) || !a->duration_ns)
+				goto bad;
+			break;
+		case OPT_FORCE:
+			a->ro.force = 1;
+			break;
+		case 'b':
+			if (parse_size(optarg, &v) || v > (1ULL << 31))
+				goto bad;
+			a->ro.ringbuf_size = (uint32_t)v;
+			break;
+		case OPT_SEGSIZE:
+			if (parse_size(optarg, &v) || v > (64ULL << 20))
+				goto bad;
+			a->ro.segment_size = (uint32_t)v;
+			break;
+		case OPT_SEGTIME:
+			if (parse_duration(optarg, &v) || v < 1000000)
+				goto bad;
+			a->ro.segment_ms = (uint32_t)(v / 1000000);
+			break;
+		case 'z':
+			if (parse_u64(optarg, &v) || v < 1 || v > 19)
+				goto bad;
+			a->ro.compression_level = (int)v;
+			break;
+		case OPT_MAXARGS:
+			if (parse_size(optarg, &v) || !v || v > 4096)
+				goto bad;
+			a->ro.max_args_size = (uint32_t)v;
+			break;
+		case OPT_MAXPATH:
+			if (parse_size(optarg, &v) || !v || v > 4096)
+				goto bad;
+			a->ro.max_path_size = (uint32_t)v;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		case 'q':
+			a->quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		a->command = argv + optind;
+	return 0;
+bad:
+	fprintf(stderr, "ebpfrec record: invalid value '%s' for %s\n", optarg, argv[optind - 1]);
+	return -1;
+}
+
+static char *config_json(const struct record_args *a)
+{
+	struct json_object *o = json_object_new_object(), *fams = json_object_new_array();
+	char *s;
+
+	for (unsigned f = 1; f < EBR_FAM_NR; f++)
+		if (a->ro.families & EBR_FAMILY_BIT(f))
+			json_object_array_add(fams, json_object_new_string(ebr_family__name(f)));
+	json_object_object_add(o, "families", fams);
+	json_object_object_add(o, "ringbuf_size", json_object_new_int64(a->ro.ringbuf_size ? a->ro.ringbuf_size : 16 << 20));
+	json_object_object_add(o, "segment_size", json_object_new_int64(a->ro.segment_size ? a->ro.segment_size : 4 << 20));
+	json_object_object_add(o, "segment_ms", json_object_new_int64(a->ro.segment_ms ? a->ro.segment_ms : 1000));
+	json_object_object_add(o, "compression_level", json_object_new_int(a->ro.compression_level ? a->ro.compression_level : 1));
+	json_object_object_add(o, "max_args_size", json_object_new_int(a->ro.max_args_size ? (int)a->ro.max_args_size : 1024));
+	json_object_object_add(o, "max_path_size", json_object_new_int(a->ro.max_path_size ? (int)a->ro.max_path_size : 256));
+	if (a->duration_ns)
+		json_object_object_add(o, "duration_s", json_object_new_double((double)a->duration_ns / 1e9));
+	if (a->command) {
+		struct json_object *cmd = json_object_new_array();
+
+		for (char **p = a->command; *p; p++)
+			json_object_array_add(cmd, json_object_new_string(*p));
+		json_object_object_add(o, "command", cmd);
+	}
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* The command line as a shell would take it back, for the capture's note. */
+static char *join_argv(int argc, char **argv)
+{
+	struct ebr_buf b = {0};
+
+	ebr_buf__put(&b, "ebpfrec", 7);
+	for (int i = 0; i < argc; i++) {
+		int plain = argv[i][0] != 0;
+
+		for (const char *p = argv[i]; *p && plain; p++)
+			plain = strchr("-_./=:,+@%", *p) || (*p >= '0' && *p <= '9') ||
+				((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+		ebr_buf__put(&b, " ", 1);
+		if (plain) {
+			ebr_buf__put(&b, argv[i], strlen(argv[i]));
+			continue;
+		}
+		ebr_buf__put(&b, "'", 1);
+		for (const char *p = argv[i]; *p; p++)
+			if (*p == '\'')
+				ebr_buf__put(&b, "'\\''", 4);
+			else
+				ebr_buf__put(&b, p, 1);
+		ebr_buf__put(&b, "'", 1);
+	}
+	ebr_buf__put(&b, "", 1);
+	if (b.err) {
+		ebr_buf__free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void print_summary(struct ebr_recorder *r, const char *path, double secs)
+{
+	const struct ebr_recorder_stats *s = ebr_recorder__stats(r);
+	char b1[32], b2[32];
+	struct stat st;
+	uint64_t lost = 0;
+
+	fprintf(stderr, "ebpfrec: recorded %llu events in %.1f s (%.0f/s)",
+		(unsigned long long)s->events, secs, secs > 0 ? (double)s->events / secs : 0.0);
+	for (unsigned f = 1; f < EBR_FAM_NR; f++)
+		if (s->events_by_family[f])
+			fprintf(stderr, ", %s %llu", ebr_family__name(f),
+				(unsigned long long)s->events_by_family[f]);
+	fputc('\n', stderr);
+	for (unsigned d = 0; d < EBR_DROP_NR; d++)
+		if (s->drops[d] && d != EBR_DROP_TRUNCATED)
+			lost += s->drops[d];
+	if (lost) {
+		fprintf(stderr, "ebpfrec: NOT recorded: %llu events:", (unsigned long long)lost);
+		for (unsigned d = 0; d < EBR_DROP_NR; d++)
+			if (s->drops[d] && d != EBR_DROP_TRUNCATED)
+				fprintf(stderr, " %s %llu;", ebr_drop_reason__name(d), (unsigned long long)s->drops[d]);
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "ebpfrec: no events lost\n");
+	}
+	if (s->drops[EBR_DROP_TRUNCATED])
+		fprintf(stderr, "ebpfrec: %llu events had a string cut at its limit (--max-args/--max-path)\n",
+			(unsigned long long)s->drops[EBR_DROP_TRUNCATED]);
+	if (stat(path, &st) == 0)
+		fprintf(stderr, "ebpfrec: wrote %s: %s in %llu segments, %s raw (%.1fx), %.1f bytes/event\n",
+			path, human_bytes((uint64_t)st.st_size, b1, sizeof(b1)),
+			(unsigned long long)s->segments, human_bytes(s->bytes, b2, sizeof(b2)),
+			st.st_size ? (double)s->bytes / (double)st.st_size : 0.0,
+			s->events ? (double)st.st_size / (double)s->events : 0.0);
+}
+
+static int spawn_command(char **command, pid_t *pid)
+{
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int err;
+
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	/* the child starts with default signal handling and nothing blocked */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	err = posix_spawnp(pid, command[0], NULL, &attr, command, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err)
+		fprintf(stderr, "ebpfrec record: cannot run %s: %s\n", command[0], strerror(err));
+	return err ? -err : 0;
+}
+
+static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
+{
+	uint64_t t0 = mono_ns(), deadline = a->duration_ns ? t0 + a->duration_ns : 0;
+	pid_t child = 0;
+	int status, err = 0, child_done = 0;
+
+	if (a->command && spawn_command(a->command, &child))
+		return -ENOENT;
+	while (!stop_signal) {
+		int n = ebr_recorder__poll(r, 100);
+
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (deadline && mono_ns() >= deadline)
+			break;
+		if (child && waitpid(child, &status, WNOHANG) == child) {
+			child_done = 1;
+			break;
+		}
+	}
+	if (child && !child_done) {
+		/* stopping early: the command is stopped too, then waited for */
+		kill(child, stop_signal ? stop_signal : SIGTERM);
+		waitpid(child, &status, 0);
+	}
+	if (stop_signal && a->verbose)
+		fprintf(stderr, "ebpfrec: stopping on signal %d\n", (int)stop_signal);
+	{
+		int serr = ebr_recorder__stop(r);
+
+		if (!err)
+			err = serr;
+	}
+	if (!a->quiet && !err)
+		print_summary(r, path, (double)(mono_ns() - t0) / 1e9);
+	if (child_done && a->verbose && WIFEXITED(status))
+		fprintf(stderr, "ebpfrec: %s exited with status %d\n", a->command[0], WEXITSTATUS(status));
+	return err;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_args a = {0};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ebr_recorder *r;
+	char *cfg, *cmdline;
+	int ret, err;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	cli_log_setup(a.verbose);
+	if (!a.ro.output)
+		a.ro.output = "trace.ebc";
+	cfg = config_json(&a);
+	cmdline = join_argv(argc, argv);
+	a.ro.config_json = cfg;
+	a.ro.command_line = cmdline;
+	r = ebr_recorder__new(&a.ro);
+	if (!r) {
+		free(cfg);
+		free(cmdline);
+		return EXIT_USAGE;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	err = ebr_recorder__start(r);
+	if (!err)
+		err = run(r, &a, a.ro.output);
+	else if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "ebpfrec record: permission denied: recording needs root "
+				"(or CAP_BPF and CAP_PERFMON)\n");
+	ebr_recorder__free(r);
+	free(cfg);
+	free(cmdline);
+	return err ? EXIT_FAIL : EXIT_OK;
+}

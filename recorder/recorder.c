@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A recording session. The drain callback copies each record into the open
+ * segment buffer and returns: no decoding, no formatting, no allocation.
+ * Segments are closed by size or age and handed to the writer thread.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "ebpfrec/recorder.h"
+#include "ebpfrec/schema.h"
+#include "internal.h"
+#include "probes.h"
+#include "procsnap.h"
+#include "seg_queue.h"
+
+#define DEFAULT_RINGBUF (16u << 20)
+#define DEFAULT_SEGMENT (4u << 20)
+#define DEFAULT_SEGMENT_MS 1000
+#define SEGMENT_BUFFERS 4
+
+struct ebr_recorder {
+	struct ebr_recorder_opts o;
+	char *output, *config_json, *command_line;
+	struct rec_probes probes;
+	struct ring_buffer *rb;
+	struct seg_queue q;
+	int q_ready;
+	struct seg_buf *cur;
+	uint64_t seg_opened_ns;
+	struct ebr_writer *w;
+	uint64_t user_drops[EBR_DROP_NR];
+	uint64_t *drop_slots; /* [EBR_DROP_NR * EBR_DROP_TYPE_SLOTS] */
+	uint64_t by_type[EBR_T_MAX + 1];
+	struct ebr_recorder_stats stats;
+	int started, stopped;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
+{
+	struct ebr_recorder *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (opts)
+		memcpy(&r->o, opts, opts->sz && opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
+	if (!r->o.families)
+		r->o.families = EBR_FAMILY_BIT(EBR_FAM_PROCESS);
+	if (!r->o.ringbuf_size)
+		r->o.ringbuf_size = DEFAULT_RINGBUF;
+	if (!r->o.segment_size)
+		r->o.segment_size = DEFAULT_SEGMENT;
+	if (!r->o.segment_ms)
+		r->o.segment_ms = DEFAULT_SEGMENT_MS;
+	if (!r->o.max_args_size)
+		r->o.max_args_size = 1024;
+	if (!r->o.max_path_size)
+		r->o.max_path_size = 256;
+	if (!is_pow2(r->o.ringbuf_size) || r->o.ringbuf_size < 4096) {
+		pr_err("ring buffer size %u is not a power of two of at least 4096 bytes", r->o.ringbuf_size);
+		goto inval;
+	}
+	if (r->o.segment_size < 65536 || r->o.segment_size > (64u << 20)) {
+		pr_err("segment size %u is outside 64 KiB .. 64 MiB", r->o.segment_size);
+		goto inval;
+	}
+	if (r->o.max_args_size > EBR_MAX_ARGS_SIZE || r->o.max_path_size > EBR_MAX_PATH_SIZE) {
+		pr_err("argument and path limits are at most %u bytes", EBR_MAX_ARGS_SIZE);
+		goto inval;
+	}
+	r->output = strdup(r->o.output ? r->o.output : "trace.ebc");
+	r->config_json = r->o.config_json ? strdup(r->o.config_json) : NULL;
+	r->command_line = r->o.command_line ? strdup(r->o.command_line) : NULL;
+	r->drop_slots = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*r->drop_slots));
+	if (!r->output || !r->drop_slots) {
+		ebr_recorder__free(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->probes.rb_fd = r->probes.drops_fd = -1;
+	return r;
+inval:
+	free(r);
+	errno = EINVAL;
+	return NULL;
+}
+
+/* Kernel counters plus the recorder's own, as cumulative totals per reason. */
+static void snapshot_drops(struct ebr_recorder *r, uint64_t *totals)
+{
+	if (rec_probes__read_drops(&r->probes, r->drop_slots) == 0)
+		for (unsigned reason = 0; reason < EBR_DROP_NR; reason++) {
+			uint64_t sum = 0;
+
+			for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
+				sum += r->drop_slots[reason * EBR_DROP_TYPE_SLOTS + t];
+			r->stats.drops[reason] = sum + r->user_drops[reason];
+		}
+	memcpy(totals, r->stats.drops, sizeof(r->stats.drops));
+}
+
+static void close_segment(struct ebr_recorder *r)
+{
+	snapshot_drops(r, r->cur->drops);
+	seg_queue__put(&r->q, r->cur);
+	r->cur = seg_queue__get(&r->q);
+	r->seg_opened_ns = mono_ns();
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct ebr_recorder *r = ctx;
+	const struct ebr_event_header *h = data;
+
+	if (size < sizeof(*h) || h->size != size) {
+		r->user_drops[EBR_DROP_CORRUPT]++;
+		return 0;
+	}
+	if (r->cur->cap - r->cur->len < size)
+		close_segment(r);
+	memcpy(r->cur->data + r->cur->len, data, size);
+	r->cur->len += size;
+	r->by_type[h->type & EBR_T_MAX]++;
+	r->stats.events++;
+	r->stats.bytes += size;
+	return 0;
+}
+
+static int write_metadata(struct ebr_recorder *r)
+{
+	struct ebr_buf procs = {0};
+	void *schema;
+	size_t schema_len;
+	int err;
+
+	err = ebr_schema__serialize(ebr_schema__builtin(), &schema, &schema_len);
+	if (err)
+		return err;
+	err = ebr_writer__add_meta(r->w, EBR_META_SCHEMA, schema, schema_len);
+	free(schema);
+	if (!err && r->config_json)
+		err = ebr_writer__add_meta(r->w, EBR_META_CONFIG, r->config_json, strlen(r->config_json));
+	if (!err && r->command_line)
+		err = ebr_writer__add_meta(r->w, EBR_META_NOTE, r->command_line, strlen(r->command_line));
+	if (!err)
+		err = ebr_writer__add_meta(r->w, EBR_META_PROBES, r->probes.status.p, r->probes.status.len);
+	if (err)
+		return err;
+	if (procsnap__collect(&procs, "/proc", boot_ns()) == 0)
+		err = ebr_writer__add_meta(r->w, EBR_META_PROCS, procs.p, procs.len);
+	else
+		pr_warn("could not snapshot /proc: processes started before the recording will be unnamed");
+	ebr_buf__free(&procs);
+	return err;
+}
+
+int ebr_recorder__start(struct ebr_recorder *r)
+{
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
+				      .compression_level = r->o.compression_level };
+	struct ebr_bpf_config cfg = {
+		.self_pid = (uint32_t)getpid(),
+		.max_args_size = r->o.max_args_size,
+		.max_path_size = r->o.max_path_size,
+	};
+	int err;
+
+	err = rec_probes__load(&r->probes, r->o.families, &cfg, r->o.ringbuf_size);
+	if (err)
+		return err;
+	r->stats.probes_attached = r->probes.attached;
+	r->stats.probes_failed = r->probes.failed;
+	r->rb = ring_buffer__new(r->probes.rb_fd, on_sample, r, NULL);
+	if (!r->rb) {
+		err = -errno;
+		pr_err("cannot set up the ring buffer reader: %s", strerror(errno));
+		return err;
+	}
+	r->w = ebr_writer__open(r->output, &wo);
+	if (!r->w)
+		return -errno;
+	err = write_metadata(r);
+	if (err)
+		return err;
+	err = seg_queue__init(&r->q, SEGMENT_BUFFERS, r->o.segment_size, r->w);
+	r->q_ready = 1;
+	if (!err)
+		err = seg_queue__start(&r->q);
+	if (err)
+		return err;
+	r->cur = seg_queue__get(&r->q);
+	r->seg_opened_ns = mono_ns();
+	r->started = 1;
+	return 0;
+}
+
+int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
+{
+	uint64_t age_limit = (uint64_t)r->o.segment_ms * 1000000ULL;
+	int n, err;
+
+	if (!r->started || r->stopped)
+		return -EINVAL;
+	n = ring_buffer__poll(r->rb, timeout_ms);
+	if (n < 0 && n != -EINTR) {
+		pr_err("reading the ring buffer failed: %s", strerror(-n));
+		return n;
+	}
+	if (mono_ns() - r->seg_opened_ns >= age_limit)
+		close_segment(r);
+	err = seg_queue__error(&r->q);
+	if (err)
+		return err;
+	return n < 0 ? 0 : n;
+}
+
+static void family_counts(struct ebr_recorder *r)
+{
+	const struct ebr_schema *s = ebr_schema__builtin();
+
+	memset(r->stats.events_by_family, 0, sizeof(r->stats.events_by_family));
+	for (unsigned t = 0; t <= EBR_T_MAX; t++) {
+		const struct ebr_type *ty;
+
+		if (!r->by_type[t])
+			continue;
+		ty = ebr_schema__type(s, t);
+		r->stats.events_by_family[ty && ty->family < 8 ? ty->family : 0] += r->by_type[t];
+	}
+}
+
+const struct ebr_recorder_stats *ebr_recorder__stats(struct ebr_recorder *r)
+{
+	family_counts(r);
+	if (r->q_ready) {
+		pthread_mutex_lock(&r->q.mu);
+		r->stats.segments = r->q.written_segments;
+		r->stats.file_bytes = r->q.file_bytes;
+		pthread_mutex_unlock(&r->q.mu);
+	}
+	return &r->stats;
+}
+
+int ebr_recorder__stop(struct ebr_recorder *r)
+{
+	int err, cerr;
+
+	if (!r->started || r->stopped)
+		return 0;
+	r->stopped = 1;
+	rec_probes__detach(&r->probes);
+	/* everything submitted before the detach is still in the ring: take it */
+	ring_buffer__consume(r->rb);
+	snapshot_drops(r, r->cur->drops);
+	seg_queue__put(&r->q, r->cur);
+	r->cur = NULL;
+	err = seg_queue__finish(&r->q);
+	r->stats.segments = ebr_writer__stats(r->w)->n_segments;
+	ebr_writer__set_drops_by_type(r->w, r->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
+	if (err) {
+		pr_err("the capture %s is incomplete: %s; `ebpfrec repair` can recover its whole "
+		       "segments",
+		       r->output, strerror(-err));
+		ebr_writer__abandon(r->w);
+		r->w = NULL;
+		return err;
+	}
+	r->stats.file_bytes = ebr_writer__stats(r->w)->file_bytes;
+	cerr = ebr_writer__close(r->w);
+	r->w = NULL;
+	return cerr;
+}
+
+void ebr_recorder__free(struct ebr_recorder *r)
+{
+	if (!r)
+		return;
+	if (r->started && !r->stopped)
+		ebr_recorder__stop(r);
+	ring_buffer__free(r->rb);
+	if (r->q_ready)
+		seg_queue__destroy(&r->q);
+	if (r->w && !r->started) {
+		/* start failed after creating the file: leave nothing half-made behind */
+		ebr_writer__abandon(r->w);
+		unlink(r->output);
+	} else {
+		ebr_writer__abandon(r->w);
+	}
+	rec_probes__close(&r->probes);
+	free(r->drop_slots);
+	free(r->output);
+	free(r->config_json);
+	free(r->command_line);
+	free(r);
+}
