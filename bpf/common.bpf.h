@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "events.h"
+#include "maps.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -29,6 +30,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EBR_FAM_NR);
+	__type(key, __u32);
+	__type(value, struct ebr_bucket);
+} buckets SEC(".maps");
 
 /* Scratch space for variable-size records: too big for the 512-byte stack. */
 struct {
@@ -73,6 +81,49 @@ static __always_inline void fill_header(struct ebr_event_header *h, __u16 type, 
 	h->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	h->flags = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline bool family_on(__u32 family)
+{
+	return cfg.families & (1u << family);
+}
+
+/*
+ * Token bucket per family and CPU. The recorder divides the family's budget
+ * among CPUs, so the total never exceeds it; every refusal is counted.
+ * Bucket 0 (no family) is the budget of all families together.
+ */
+static __always_inline bool bucket_take(__u32 key, __u16 type)
+{
+	__u64 rate = cfg.rate_per_cpu[key & (EBR_FAM_NR - 1)], now, elapsed, tokens, cap;
+	struct ebr_bucket *b;
+
+	if (!rate)
+		return true;
+	b = bpf_map_lookup_elem(&buckets, &key);
+	if (!b)
+		return true;
+	now = bpf_ktime_get_ns();
+	elapsed = now - b->last_ns;
+	if (elapsed > 1000000000ULL) /* keeps elapsed * rate far from overflow */
+		elapsed = 1000000000ULL;
+	b->last_ns = now;
+	cap = cfg.burst[key & (EBR_FAM_NR - 1)] * 1000000000ULL; /* re-masked: a spill loses bounds */
+	tokens = b->tokens + elapsed * rate;
+	if (tokens > cap)
+		tokens = cap;
+	if (tokens < 1000000000ULL) {
+		b->tokens = tokens;
+		count_drop(EBR_DROP_RATE_LIMITED, type);
+		return false;
+	}
+	b->tokens = tokens - 1000000000ULL;
+	return true;
+}
+
+static __always_inline bool rate_ok(__u32 family, __u16 type)
+{
+	return bucket_take(0, type) && bucket_take(family & (EBR_FAM_NR - 1), type);
 }
 
 /* Reserve a fixed-size record, counting the drop when the ring is full. */

@@ -158,6 +158,121 @@ struct ebr_exit_event {
 	__u64 start_ns; /* process start, CLOCK_BOOTTIME ns */
 };
 
+/* ---- syscall family ---- */
+
+#define EBR_SYSCALL_NO_RETURN (1u << 0) /* exit/exit_group: recorded at entry */
+#define EBR_SYSCALL_UNPAIRED (1u << 1) /* exit seen without its entry (started before recording) */
+
+/* One completed system call; ts is when it returned, so it started at ts - duration_ns. */
+struct ebr_syscall_event {
+	struct ebr_event_header hdr;
+	__s64 ret;
+	__u64 duration_ns;
+	__u64 args[6];
+	__u32 nr; /* the capture's arch's syscall number */
+	__u32 flags; /* EBR_SYSCALL_* */
+};
+
+/* ---- file I/O family (open, read, write, close) ---- */
+
+enum ebr_file_op {
+	EBR_FILE_OP_OPEN = 1, /* open, openat, openat2, creat */
+	EBR_FILE_OP_READ = 2,
+	EBR_FILE_OP_PREAD = 3,
+	EBR_FILE_OP_READV = 4,
+	EBR_FILE_OP_PREADV = 5,
+	EBR_FILE_OP_WRITE = 6,
+	EBR_FILE_OP_PWRITE = 7,
+	EBR_FILE_OP_WRITEV = 8,
+	EBR_FILE_OP_PWRITEV = 9,
+	EBR_FILE_OP_CLOSE = 10,
+};
+
+struct ebr_file_event {
+	struct ebr_event_header hdr;
+	__s64 ret; /* open: the fd; read/write: bytes; close: 0; or -errno */
+	__u64 duration_ns;
+	__s64 offset; /* file position the I/O started at; -1 when not a seekable file */
+	__u64 count; /* bytes requested (read/write) */
+	__u64 ino; /* inode number of the file, 0 when unknown */
+	__u32 dev; /* device of the file (kernel dev_t) */
+	__s32 fd;
+	__u32 flags; /* open flags */
+	__u32 mode; /* open mode */
+	__u16 op; /* enum ebr_file_op */
+	__u16 ftype; /* S_IFMT >> 12 of the inode: 8 regular, 4 directory, 12 socket, 1 fifo, ... */
+	struct ebr_vstr filename; /* absolute path, resolved in the kernel */
+};
+
+/* ---- network family ---- */
+
+enum ebr_direction {
+	EBR_DIR_UNKNOWN = 0,
+	EBR_DIR_OUT = 1, /* we initiated (connect, send) */
+	EBR_DIR_IN = 2, /* they initiated (accept, receive) */
+};
+
+/*
+ * connect, accept, tcp_state, tcp_close, tcp_retransmit, udp_send, udp_recv.
+ * Addresses are 16 bytes; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d).
+ */
+struct ebr_net_event {
+	struct ebr_event_header hdr;
+	__u8 saddr[16]; /* local */
+	__u8 daddr[16]; /* remote */
+	__u16 sport; /* local, host order */
+	__u16 dport; /* remote, host order */
+	__u16 family; /* AF_INET / AF_INET6 */
+	__u16 protocol; /* IPPROTO_TCP / IPPROTO_UDP */
+	__s32 ret; /* connect/accept: 0, a fd, or -errno; udp: bytes or -errno */
+	__u32 direction; /* enum ebr_direction */
+	__u32 old_state; /* tcp_state: TCP_* before */
+	__u32 new_state; /* tcp_state: TCP_* after */
+	__u64 bytes_sent; /* tcp_close: acked bytes sent; udp_send: bytes */
+	__u64 bytes_received; /* tcp_close: bytes received; udp_recv: bytes */
+	__u32 retransmits; /* tcp_close: segments retransmitted on this connection */
+	__s32 fd;
+	__u64 duration_ns; /* connect/accept: syscall time; tcp_close: connection lifetime */
+	__u64 sock; /* kernel socket address, to correlate one connection's events */
+};
+
+/* ---- memory family ---- */
+
+/* kmalloc and kfree (kfree: ptr and call_site only) */
+struct ebr_kmem_event {
+	struct ebr_event_header hdr;
+	__u64 ptr;
+	__u64 call_site;
+	__u64 bytes_req;
+	__u64 bytes_alloc;
+	__u32 gfp_flags;
+	__s32 node;
+};
+
+/* page_alloc and page_free */
+struct ebr_page_event {
+	struct ebr_event_header hdr;
+	__u64 page; /* kernel address of the struct page */
+	__u32 order;
+	__u32 gfp_flags;
+	__s32 migratetype;
+	__u32 pad;
+};
+
+/* mmap, munmap, brk */
+struct ebr_mmap_event {
+	struct ebr_event_header hdr;
+	__u64 addr; /* requested address (brk: the requested break) */
+	__u64 len;
+	__s64 ret; /* mmap: mapped address; brk: the new break; munmap: 0; or -errno */
+	__u64 offset;
+	__u64 duration_ns;
+	__u32 prot;
+	__u32 flags;
+	__s32 fd;
+	__u32 pad;
+};
+
 /* ---- metadata records ---- */
 
 #define EBR_PROC_KTHREAD (1u << 0)
@@ -187,6 +302,19 @@ struct ebr_probe_status {
 	__u32 pad2;
 };
 
+/* A cgroup seen in the recording, with the container it belongs to. */
+struct ebr_cgroup_info {
+	struct ebr_event_header hdr; /* cgroup_id is the cgroup */
+	struct ebr_vstr path; /* cgroup v2 path */
+	struct ebr_vstr container_id; /* full id, e.g. 64 hex digits; empty when none */
+	struct ebr_vstr runtime; /* docker, containerd, cri-o, podman, systemd */
+	struct ebr_vstr pod_uid; /* Kubernetes pod UID */
+	struct ebr_vstr pod_namespace;
+	struct ebr_vstr pod_name;
+	struct ebr_vstr unit; /* systemd unit (service, scope) */
+	__u32 pad;
+};
+
 /*
  * Recorder settings read by every BPF program, placed in .rodata so the
  * verifier can prune disabled paths.
@@ -196,6 +324,12 @@ struct ebr_bpf_config {
 	__u32 max_args_size; /* bytes of exec args to copy */
 	__u32 max_path_size; /* bytes of a path to copy */
 	__u32 rb_wakeup; /* 0: let the kernel decide; else BPF_RB_* flags */
+	__u32 families; /* bit per enum ebr_family: which families emit */
+	__u32 filter_syscalls; /* only syscalls set in the syscall_filter map */
+	__u32 pad;
+	/* token bucket per family and CPU: events/s (0: unlimited) and burst */
+	__u64 rate_per_cpu[EBR_FAM_NR];
+	__u64 burst[EBR_FAM_NR];
 };
 
 #define EBR_MAX_ARGS_SIZE 4096

@@ -5,6 +5,7 @@
  * from the reading machine's libc, so a capture decodes the same on macOS.
  */
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "ebpfrec/capture.h"
@@ -194,4 +195,37 @@ const char *ebr_drop_reason__name(unsigned reason)
 		[EBR_DROP_CORRUPT] = "corrupt record",
 	};
 	return reason < EBR_DROP_NR && names[reason] ? names[reason] : "other";
+}
+
+#include "syscalls_aarch64.inc"
+#include "syscalls_x86_64.inc"
+
+static const char *const *syscall_table(const char *machine, size_t *n)
+{
+	if (machine && (!strcmp(machine, "aarch64") || !strcmp(machine, "arm64"))) {
+		*n = ARRAY_SIZE(syscalls_aarch64);
+		return syscalls_aarch64;
+	}
+	/* x86_64 is the default: the arch most captures come from */
+	*n = ARRAY_SIZE(syscalls_x86_64);
+	return syscalls_x86_64;
+}
+
+const char *ebr_syscall_name(const char *machine, unsigned nr)
+{
+	size_t n;
+	const char *const *t = syscall_table(machine, &n);
+
+	return nr < n ? t[nr] : NULL;
+}
+
+int ebr_syscall_nr(const char *machine, const char *name)
+{
+	size_t n;
+	const char *const *t = syscall_table(machine, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i] && !strcmp(t[i], name))
+			return (int)i;
+	return -1;
 }

@@ -11,4 +11,9 @@ int ebr_errno_from_name(const char *name);
 /* "SIGKILL", "SIGRTMIN+3", or the number written into buf. */
 const char *ebr_signal_name(unsigned sig, char *buf, size_t len);
 
+/* Syscall name for a capture's machine (uname -m: x86_64, aarch64); NULL when unknown. */
+const char *ebr_syscall_name(const char *machine, unsigned nr);
+/* Syscall number for a name on that machine, or -1. */
+int ebr_syscall_nr(const char *machine, const char *name);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,9 @@
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/schema.h"
 #include "events.h"
+#include "maps.h"
+#include "names.h"
+#include "profiles.h"
 
 extern char **environ;
 
@@ -31,6 +35,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
+	char profiles[2048] = "";
+	FILE *mem = fmemopen(profiles, sizeof(profiles) - 1, "w");
+
+	if (mem) {
+		rec_profiles__print(mem);
+		fclose(mem);
+	}
 	fprintf(out,
 		"usage: ebpfrec record [-o FILE] [-d DURATION] [OPTIONS] [-- COMMAND [ARGS...]]\n\n"
 		"Record kernel events into a capture file. Needs root (or CAP_BPF + CAP_PERFMON).\n"
@@ -40,6 +51,11 @@ static void usage(FILE *out)
 		"  -o, --output FILE          capture to write (default trace.ebc); created 0600,\n"
 		"                             never over an existing file unless --force\n"
 		"  -d, --duration DURATION    stop after this long: 10, 1.5s, 500ms, 2m\n"
+		"  -p, --profile NAMES        families to record, a comma-separated list of:\n"
+		"%s"
+		"      --syscalls NAMES       syscall family: only these calls (openat,read,...)\n"
+		"      --rate FAMILY=N        at most N events/s of a family (all=N: of all together);\n"
+		"                             repeatable; refused events are counted, never silent\n"
 		"      --force                replace FILE if it exists\n"
 		"  -b, --ringbuf-size SIZE    kernel ring buffer, a power of two (default 16M)\n"
 		"      --segment-size SIZE    close a segment at this many bytes (default 4M)\n"
@@ -54,22 +70,77 @@ static void usage(FILE *out)
 		"examples:\n"
 		"  sudo ebpfrec record -o trace.ebc -d 30\n"
 		"  sudo ebpfrec record -o t.ebc -- sh -c 'for i in 1 2 3; do /bin/true; done'\n"
-		"  ebpfrec info t.ebc && ebpfrec replay t.ebc\n");
+		"  sudo ebpfrec record -o net.ebc --profile network,fileio -d 1m\n"
+		"  ebpfrec info t.ebc && ebpfrec replay t.ebc\n",
+		profiles);
 }
 
 struct record_args {
 	struct ebr_recorder_opts ro;
+	uint32_t syscalls[EBR_SYSCALL_SLOTS];
 	uint64_t duration_ns;
 	int verbose, quiet;
 	char **command;
 };
 
+static int parse_syscalls(const char *list, struct record_args *a)
+{
+	struct utsname u;
+	char *copy = strdup(list), *save = NULL;
+
+	if (!copy || uname(&u)) {
+		free(copy);
+		return -1;
+	}
+	a->ro.n_syscalls = 0;
+	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		int nr = ebr_syscall_nr(u.machine, name);
+
+		if (nr < 0 || nr >= EBR_SYSCALL_SLOTS) {
+			fprintf(stderr, "ebpfrec record: '%s' is not a syscall on %s\n", name, u.machine);
+			free(copy);
+			return -1;
+		}
+		a->syscalls[a->ro.n_syscalls++] = (uint32_t)nr;
+	}
+	free(copy);
+	a->ro.syscalls = a->syscalls;
+	return 0;
+}
+
+/* FAMILY=N: "memory=5000", "all=100000" */
+static int parse_rate(const char *arg, uint64_t *rates)
+{
+	const char *eq = strchr(arg, '=');
+	char family[16];
+	uint64_t n;
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(family) || parse_u64(eq + 1, &n))
+		return -1;
+	memcpy(family, arg, (size_t)(eq - arg));
+	family[eq - arg] = 0;
+	if (!strcmp(family, "all")) {
+		rates[0] = n;
+		return 0;
+	}
+	for (unsigned f = 1; f < EBR_FAM_NR; f++)
+		if (!strcmp(family, ebr_family__name(f))) {
+			rates[f] = n;
+			return 0;
+		}
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
-	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH };
+	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
+	       OPT_RATE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "ringbuf-size", required_argument, NULL, 'b' },
 		{ "segment-size", required_argument, NULL, OPT_SEGSIZE },
@@ -86,9 +157,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	int c;
 
 	a->ro.sz = sizeof(a->ro);
-	a->ro.families = EBR_FAMILY_BIT(EBR_FAM_PROCESS);
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+o:d:b:z:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:b:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->ro.output = optarg;
@@ -99,6 +169,18 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case OPT_FORCE:
 			a->ro.force = 1;
+			break;
+		case 'p':
+			if (rec_profiles__parse(optarg, &a->ro.families, a->ro.rate_limit))
+				return -1;
+			break;
+		case OPT_SYSCALLS:
+			if (parse_syscalls(optarg, a))
+				return -1;
+			break;
+		case OPT_RATE:
+			if (parse_rate(optarg, a->ro.rate_limit))
+				goto bad;
 			break;
 		case 'b':
 			if (parse_size(optarg, &v) || v > (1ULL << 31))
@@ -158,9 +240,27 @@ static char *config_json(const struct record_args *a)
 	char *s;
 
 	for (unsigned f = 1; f < EBR_FAM_NR; f++)
-		if (a->ro.families & EBR_FAMILY_BIT(f))
+		if ((a->ro.families ? a->ro.families : EBR_FAMILIES_DEFAULT) & EBR_FAMILY_BIT(f))
 			json_object_array_add(fams, json_object_new_string(ebr_family__name(f)));
 	json_object_object_add(o, "families", fams);
+	{
+		struct json_object *rates = json_object_new_object();
+
+		for (unsigned f = 0; f < EBR_FAM_NR; f++)
+			if (a->ro.rate_limit[f])
+				json_object_object_add(rates, f ? ebr_family__name(f) : "all",
+						       json_object_new_int64((int64_t)a->ro.rate_limit[f]));
+		json_object_object_add(o, "rate_limits", rates);
+	}
+	if (a->ro.syscalls) {
+		struct json_object *sc = json_object_new_array();
+		struct utsname u;
+
+		uname(&u);
+		for (size_t i = 0; i < a->ro.n_syscalls; i++)
+			json_object_array_add(sc, json_object_new_string(ebr_syscall_name(u.machine, a->syscalls[i])));
+		json_object_object_add(o, "syscalls", sc);
+	}
 	json_object_object_add(o, "ringbuf_size", json_object_new_int64(a->ro.ringbuf_size ? a->ro.ringbuf_size : 16 << 20));
 	json_object_object_add(o, "segment_size", json_object_new_int64(a->ro.segment_size ? a->ro.segment_size : 4 << 20));
 	json_object_object_add(o, "segment_ms", json_object_new_int64(a->ro.segment_ms ? a->ro.segment_ms : 1000));

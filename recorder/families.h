@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* One entry per BPF object (bpf/<family>.bpf.c), behind a common shape. */
+/*
+ * The BPF objects (bpf/<name>.bpf.c) behind a common shape, and which
+ * event families each one serves: the syscalls object serves four, since
+ * one sys_enter/sys_exit pair is cheaper than one per family.
+ */
 #ifndef EBPFREC_RECORDER_FAMILIES_H
 #define EBPFREC_RECORDER_FAMILIES_H
 
@@ -9,18 +13,19 @@
 
 struct bpf_object;
 
-struct rec_family {
+struct rec_object {
 	const char *name;
-	unsigned id; /* enum ebr_family */
+	unsigned families; /* EBR_FAMILY_BIT mask of the families it serves */
+	unsigned main_family; /* named in probe status */
 	void *(*open)(void); /* the skeleton, opened, not loaded */
 	struct bpf_object *(*object)(void *skel);
 	struct ebr_bpf_config *(*config)(void *skel); /* writable until load */
 	void (*destroy)(void *skel);
+	/* choose program variants for this kernel before load; may be NULL */
+	void (*prepare)(struct bpf_object *obj);
 };
 
-extern const struct rec_family rec_families[];
-extern const size_t rec_n_families;
-
-const struct rec_family *rec_family_by_id(unsigned id);
+extern const struct rec_object rec_objects[];
+extern const size_t rec_n_objects;
 
 #endif

@@ -11,7 +11,7 @@
 #include "internal.h"
 #include "probes.h"
 
-static char last_error[512];
+static char rec_last_error[512];
 static int libbpf_verbose;
 
 /* libbpf's messages go through our log; the last warning names a probe's failure. */
@@ -27,7 +27,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = 0;
 	if (level == LIBBPF_WARN && n)
-		ebr_strlcpy(last_error, msg, sizeof(last_error));
+		ebr_strlcpy(rec_last_error, msg, sizeof(rec_last_error));
 	ebr_log(libbpf_verbose ? EBR_LOG_WARN : EBR_LOG_DEBUG, "libbpf: %s", msg);
 	return 0;
 }
@@ -38,10 +38,8 @@ void rec_libbpf_setup(int verbose)
 	libbpf_set_print(libbpf_print);
 }
 
-const char *rec_libbpf_last_error(void)
-{
-	return last_error;
-}
+
+static const char *const shared_names[REC_SHARED_MAPS] = { "events", "drops", "buckets", "sk_owner" };
 
 static void add_status(struct rec_probes *p, unsigned family, const char *name, const char *point,
 		       int err, const char *message)
@@ -67,11 +65,11 @@ static void add_status(struct rec_probes *p, unsigned family, const char *name, 
 		p->attached++;
 }
 
-/* Open a family's skeleton wired to the shared maps; only programs in want are loaded. */
-static void *open_family(struct rec_probes *p, const struct rec_family *fam,
-			 const struct ebr_bpf_config *cfg, const unsigned char *want, int *err)
+/* Open an object's skeleton wired to the shared maps; want[i] says whether program i loads. */
+static void *open_object(struct rec_probes *p, const struct rec_object *ro,
+			 const struct rec_probe_opts *o, const unsigned char *want, int *err)
 {
-	void *skel = fam->open();
+	void *skel = ro->open();
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	size_t i = 0;
@@ -80,26 +78,55 @@ static void *open_family(struct rec_probes *p, const struct rec_family *fam,
 		*err = -errno;
 		return NULL;
 	}
-	obj = fam->object(skel);
-	*fam->config(skel) = *cfg;
-	*err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "events"), p->rb_fd);
-	if (!*err)
-		*err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "drops"), p->drops_fd);
+	obj = ro->object(skel);
+	*ro->config(skel) = *o->cfg;
+	*err = 0;
+	for (unsigned k = 0; k < REC_SHARED_MAPS && !*err; k++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, shared_names[k]);
+
+		if (!m)
+			continue;
+		if (k == 0)
+			*err = bpf_map__set_max_entries(m, o->ringbuf_size);
+		if (!*err && p->shared_fds[k] >= 0)
+			*err = bpf_map__reuse_fd(m, p->shared_fds[k]);
+	}
 	if (*err) {
-		fam->destroy(skel);
+		ro->destroy(skel);
 		return NULL;
 	}
+	if (ro->prepare)
+		ro->prepare(obj);
 	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_autoload(prog, want ? want[i++] : 1);
+		if (want)
+			bpf_program__set_autoload(prog, want[i++]);
 	return skel;
 }
 
-static size_t program_count(const struct rec_family *fam, void *skel)
+/* After a load, the maps this object created become the shared ones. */
+static int adopt_shared_maps(struct rec_probes *p, struct bpf_object *obj)
+{
+	for (unsigned k = 0; k < REC_SHARED_MAPS; k++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, shared_names[k]);
+
+		if (!m || p->shared_fds[k] >= 0)
+			continue;
+		/* our own reference: the map outlives the object that created it */
+		p->shared_fds[k] = dup(bpf_map__fd(m));
+		if (p->shared_fds[k] < 0)
+			return -errno;
+	}
+	p->rb_fd = p->shared_fds[0];
+	p->drops_fd = p->shared_fds[1];
+	return 0;
+}
+
+static size_t program_count(const struct rec_object *ro, void *skel)
 {
 	struct bpf_program *prog;
 	size_t n = 0;
 
-	bpf_object__for_each_program(prog, fam->object(skel))
+	bpf_object__for_each_program(prog, ro->object(skel))
 		n++;
 	return n;
 }
@@ -108,133 +135,155 @@ static size_t program_count(const struct rec_family *fam, void *skel)
  * A failed load says only that some program was refused. Find which by
  * loading each alone, so one bad probe costs only itself.
  */
-static void *load_what_loads(struct rec_probes *p, const struct rec_family *fam,
-			     const struct ebr_bpf_config *cfg, size_t n)
+static void *load_what_loads(struct rec_probes *p, const struct rec_object *ro,
+			     const struct rec_probe_opts *o, size_t n)
 {
-	unsigned char *want = calloc(n, 1);
+	unsigned char *want = calloc(n, 1), *good = calloc(n, 1);
 	void *skel = NULL;
-	size_t good = 0;
+	size_t n_good = 0;
 	int err;
 
-	if (!want)
-		return NULL;
+	if (!want || !good)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct bpf_program *prog;
 		size_t k = 0;
 
 		memset(want, 0, n);
 		want[i] = 1;
-		skel = open_family(p, fam, cfg, want, &err);
+		skel = open_object(p, ro, o, want, &err);
 		if (!skel)
 			break;
-		err = bpf_object__load(fam->object(skel));
-		if (err) {
-			bpf_object__for_each_program(prog, fam->object(skel))
-				if (k++ == i)
-					add_status(p, fam->id, bpf_program__name(prog),
+		bpf_object__for_each_program(prog, ro->object(skel))
+			if (k++ == i && !bpf_program__autoload(prog))
+				want[i] = 0; /* prepare() turned it off: not a failure */
+		if (want[i]) {
+			rec_last_error[0] = 0;
+			err = bpf_object__load(ro->object(skel));
+			k = 0;
+			bpf_object__for_each_program(prog, ro->object(skel))
+				if (k++ == i && err)
+					add_status(p, ro->main_family, bpf_program__name(prog),
 						   bpf_program__section_name(prog), err,
-						   rec_libbpf_last_error());
-			want[i] = 0;
+						   rec_last_error[0] ? rec_last_error : strerror(-err));
+			if (!err) {
+				good[i] = 1;
+				n_good++;
+			}
 		}
-		fam->destroy(skel);
-		skel = NULL;
-		good += want[i] = err ? 0 : 2;
-	}
-	for (size_t i = 0; i < n; i++)
-		want[i] = want[i] == 2;
-	if (good)
-		skel = open_family(p, fam, cfg, want, &err);
-	if (skel && bpf_object__load(fam->object(skel))) {
-		fam->destroy(skel);
+		ro->destroy(skel);
 		skel = NULL;
 	}
+	if (n_good) {
+		skel = open_object(p, ro, o, good, &err);
+		if (skel && bpf_object__load(ro->object(skel))) {
+			ro->destroy(skel);
+			skel = NULL;
+		}
+	}
+out:
 	free(want);
+	free(good);
 	return skel;
 }
 
-static void attach_family(struct rec_probes *p, struct rec_loaded *l)
+static void attach_object(struct rec_probes *p, struct rec_loaded *l)
 {
 	struct bpf_program *prog;
 
-	l->links = calloc(program_count(l->fam, l->skel), sizeof(*l->links));
-	bpf_object__for_each_program(prog, l->fam->object(l->skel)) {
+	l->links = calloc(program_count(l->obj, l->skel), sizeof(*l->links));
+	bpf_object__for_each_program(prog, l->obj->object(l->skel)) {
 		struct bpf_link *link;
 		int err;
 
 		if (!bpf_program__autoload(prog))
 			continue;
-		last_error[0] = 0;
+		rec_last_error[0] = 0;
 		link = bpf_program__attach(prog);
 		err = link ? 0 : -errno;
-		add_status(p, l->fam->id, bpf_program__name(prog), bpf_program__section_name(prog), err,
-			   err ? (last_error[0] ? last_error : strerror(-err)) : "attached");
+		add_status(p, l->obj->main_family, bpf_program__name(prog),
+			   bpf_program__section_name(prog), err,
+			   err ? (rec_last_error[0] ? rec_last_error : strerror(-err)) : "attached");
 		if (!link)
 			continue;
 		if (l->links)
 			l->links[l->n_links++] = link;
-		p->families_ok |= 1u << l->fam->id;
+		p->families_ok |= l->obj->families;
 	}
 }
 
-static int create_maps(struct rec_probes *p, uint32_t ringbuf_size)
+static int fill_syscall_filter(struct bpf_object *obj, const struct rec_probe_opts *o)
 {
-	p->ncpus = libbpf_num_possible_cpus();
-	if (p->ncpus <= 0)
-		return p->ncpus ? p->ncpus : -EINVAL;
-	p->rb_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, ringbuf_size, NULL);
-	if (p->rb_fd < 0)
-		return -errno;
-	p->drops_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "drops", sizeof(uint32_t),
-				     sizeof(uint64_t), EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, NULL);
-	if (p->drops_fd < 0)
-		return -errno;
-	p->drop_vals = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * (size_t)p->ncpus,
-			      sizeof(uint64_t));
-	return p->drop_vals ? 0 : -ENOMEM;
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "syscall_filter");
+	uint8_t on = 1;
+
+	if (!m || !o->syscalls)
+		return 0;
+	for (size_t i = 0; i < o->n_syscalls; i++)
+		if (bpf_map__update_elem(m, &o->syscalls[i], sizeof(uint32_t), &on, 1, BPF_ANY))
+			return -errno;
+	return 0;
 }
 
-int rec_probes__load(struct rec_probes *p, unsigned mask, const struct ebr_bpf_config *cfg,
-		     uint32_t ringbuf_size)
+void rec_probes__init(struct rec_probes *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (unsigned k = 0; k < REC_SHARED_MAPS; k++)
+		p->shared_fds[k] = -1;
+	p->rb_fd = p->drops_fd = -1;
+}
+
+int rec_probes__load(struct rec_probes *p, const struct rec_probe_opts *o)
 {
 	int err;
 
-	p->rb_fd = p->drops_fd = -1;
-	err = create_maps(p, ringbuf_size);
-	if (err) {
-		pr_err("cannot create the ring buffer (%u bytes): %s%s", ringbuf_size, strerror(-err),
-		       err == -EPERM ? " (recording needs root, or CAP_BPF and CAP_PERFMON)" : "");
-		return err;
-	}
-	for (size_t i = 0; i < rec_n_families; i++) {
-		const struct rec_family *fam = &rec_families[i];
+	p->ncpus = libbpf_num_possible_cpus();
+	if (p->ncpus <= 0)
+		return p->ncpus ? p->ncpus : -EINVAL;
+	p->drop_vals = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * (size_t)p->ncpus,
+			      sizeof(uint64_t));
+	if (!p->drop_vals)
+		return -ENOMEM;
+	for (size_t i = 0; i < rec_n_objects; i++) {
+		const struct rec_object *ro = &rec_objects[i];
 		struct rec_loaded *l = &p->loaded[p->n_loaded];
 		void *skel;
 
-		if (!(mask & (1u << fam->id)))
+		if (!(o->families & ro->families))
 			continue;
-		skel = open_family(p, fam, cfg, NULL, &err);
+		skel = open_object(p, ro, o, NULL, &err);
 		if (!skel) {
-			add_status(p, fam->id, fam->name, "(open)", err, strerror(-err));
+			add_status(p, ro->main_family, ro->name, "(open)", err, strerror(-err));
 			continue;
 		}
-		last_error[0] = 0;
-		err = bpf_object__load(fam->object(skel));
+		rec_last_error[0] = 0;
+		err = bpf_object__load(ro->object(skel));
 		if (err) {
-			size_t n = program_count(fam, skel);
+			size_t n = program_count(ro, skel);
 
-			fam->destroy(skel);
-			pr_warn("%s probes: not every program loads on this kernel; finding which",
-				fam->name);
-			skel = load_what_loads(p, fam, cfg, n);
+			ro->destroy(skel);
+			pr_warn("%s probes: not every program loads on this kernel; finding which", ro->name);
+			skel = load_what_loads(p, ro, o, n);
 			if (!skel)
 				continue;
 		}
-		l->fam = fam;
+		err = adopt_shared_maps(p, ro->object(skel));
+		if (!err)
+			err = fill_syscall_filter(ro->object(skel), o);
+		if (err) {
+			ro->destroy(skel);
+			return err;
+		}
+		l->obj = ro;
 		l->skel = skel;
 		p->n_loaded++;
-		attach_family(p, l);
+		attach_object(p, l);
 	}
 	if (!p->attached) {
+		if (geteuid() != 0) {
+			pr_err("no probe could be loaded: recording needs root, or CAP_BPF and CAP_PERFMON");
+			return -EPERM;
+		}
 		pr_err("no probe could be attached; nothing can be recorded (run `ebpfrec doctor`)");
 		return -ENOTSUP;
 	}
@@ -249,7 +298,7 @@ void rec_probes__detach(struct rec_probes *p)
 		for (size_t k = 0; k < l->n_links; k++)
 			bpf_link__destroy(l->links[k]);
 		free(l->links);
-		l->fam->destroy(l->skel);
+		l->obj->destroy(l->skel);
 	}
 	p->n_loaded = 0;
 }
@@ -258,10 +307,13 @@ int rec_probes__read_drops(struct rec_probes *p, uint64_t *out)
 {
 	uint32_t n = EBR_DROP_NR * EBR_DROP_TYPE_SLOTS;
 	uint32_t count = n, out_batch = 0;
-	uint32_t *keys = calloc(n, sizeof(*keys));
+	uint32_t *keys;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int err;
 
+	if (p->drops_fd < 0)
+		return -EBADF;
+	keys = calloc(n, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
 	/* one syscall for every counter of every CPU */
@@ -287,10 +339,11 @@ int rec_probes__read_drops(struct rec_probes *p, uint64_t *out)
 void rec_probes__close(struct rec_probes *p)
 {
 	rec_probes__detach(p);
-	if (p->rb_fd >= 0)
-		close(p->rb_fd);
-	if (p->drops_fd >= 0)
-		close(p->drops_fd);
+	for (unsigned k = 0; k < REC_SHARED_MAPS; k++)
+		if (p->shared_fds[k] >= 0)
+			close(p->shared_fds[k]);
+	for (unsigned k = 0; k < REC_SHARED_MAPS; k++)
+		p->shared_fds[k] = -1;
 	p->rb_fd = p->drops_fd = -1;
 	free(p->drop_vals);
 	p->drop_vals = NULL;

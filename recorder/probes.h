@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Loading and attaching the families' BPF objects around one shared ring buffer. */
+/*
+ * Loading and attaching the BPF objects around maps they share: one ring
+ * buffer, one set of drop counters, one set of rate-limit buckets, one
+ * socket-owner table. The first object that loads creates a shared map;
+ * every later object reuses it.
+ */
 #ifndef EBPFREC_RECORDER_PROBES_H
 #define EBPFREC_RECORDER_PROBES_H
 
@@ -12,35 +17,45 @@
 struct bpf_link;
 
 struct rec_loaded {
-	const struct rec_family *fam;
+	const struct rec_object *obj;
 	void *skel;
 	struct bpf_link **links;
 	size_t n_links;
 };
 
+#define REC_SHARED_MAPS 4 /* events, drops, buckets, sk_owner */
+
 struct rec_probes {
-	int rb_fd;
-	int drops_fd;
+	int shared_fds[REC_SHARED_MAPS];
+	int rb_fd; /* == shared "events" */
+	int drops_fd; /* == shared "drops" */
 	int ncpus; /* possible CPUs: the width of a per-CPU value */
-	struct rec_loaded loaded[EBR_FAM_NR];
+	struct rec_loaded loaded[8];
 	size_t n_loaded;
 	struct ebr_buf status; /* EBR_T_PROBE_STATUS records */
 	unsigned attached, failed;
-	unsigned families_ok; /* EBR_FAMILY_BIT mask of families with a probe attached */
+	unsigned families_ok; /* EBR_FAMILY_BIT mask with at least one probe attached */
 	uint64_t *drop_vals; /* scratch for batch reads */
 };
 
-/* Loads every family in mask; 0 when at least one probe attached, else -errno. */
-int rec_probes__load(struct rec_probes *p, unsigned mask, const struct ebr_bpf_config *cfg,
-		     uint32_t ringbuf_size);
+struct rec_probe_opts {
+	unsigned families; /* EBR_FAMILY_BIT mask */
+	uint32_t ringbuf_size;
+	const struct ebr_bpf_config *cfg;
+	const uint32_t *syscalls; /* syscall numbers to record; NULL: all */
+	size_t n_syscalls;
+};
+
+/* Marks every map as not yet created; call before anything else. */
+void rec_probes__init(struct rec_probes *p);
+/* Loads every object serving a selected family; 0 when at least one probe attached. */
+int rec_probes__load(struct rec_probes *p, const struct rec_probe_opts *o);
 /* Detach and unload the programs; the shared maps stay readable. */
 void rec_probes__detach(struct rec_probes *p);
 /* Sum the per-CPU drop counters into out[EBR_DROP_NR * EBR_DROP_TYPE_SLOTS]. */
 int rec_probes__read_drops(struct rec_probes *p, uint64_t *out);
 void rec_probes__close(struct rec_probes *p);
 
-/* The last message libbpf logged at warning level (for probe status). */
-const char *rec_libbpf_last_error(void);
 void rec_libbpf_setup(int verbose);
 
 #endif

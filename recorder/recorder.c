@@ -72,7 +72,7 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 	if (opts)
 		memcpy(&r->o, opts, opts->sz && opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
 	if (!r->o.families)
-		r->o.families = EBR_FAMILY_BIT(EBR_FAM_PROCESS);
+		r->o.families = EBR_FAMILIES_DEFAULT;
 	if (!r->o.ringbuf_size)
 		r->o.ringbuf_size = DEFAULT_RINGBUF;
 	if (!r->o.segment_size)
@@ -104,7 +104,7 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 		errno = ENOMEM;
 		return NULL;
 	}
-	r->probes.rb_fd = r->probes.drops_fd = -1;
+	rec_probes__init(&r->probes);
 	return r;
 inval:
 	free(r);
@@ -181,6 +181,25 @@ static int write_metadata(struct ebr_recorder *r)
 	return err;
 }
 
+/*
+ * Each CPU has its own bucket (no shared cache line on the hot path), so a
+ * budget is split among CPUs, rounding down: the total never exceeds it.
+ * The burst is one second's worth.
+ */
+static void set_rate_limits(struct ebr_bpf_config *cfg, const uint64_t *rates)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (ncpus < 1)
+		ncpus = 1;
+	for (unsigned f = 0; f < EBR_FAM_NR; f++) {
+		if (!rates[f])
+			continue;
+		cfg->rate_per_cpu[f] = rates[f] / (uint64_t)ncpus ? rates[f] / (uint64_t)ncpus : 1;
+		cfg->burst[f] = cfg->rate_per_cpu[f];
+	}
+}
+
 int ebr_recorder__start(struct ebr_recorder *r)
 {
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
@@ -189,10 +208,20 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		.self_pid = (uint32_t)getpid(),
 		.max_args_size = r->o.max_args_size,
 		.max_path_size = r->o.max_path_size,
+		.families = r->o.families,
+		.filter_syscalls = r->o.syscalls != NULL,
+	};
+	struct rec_probe_opts po = {
+		.families = r->o.families,
+		.ringbuf_size = r->o.ringbuf_size,
+		.cfg = &cfg,
+		.syscalls = r->o.syscalls,
+		.n_syscalls = r->o.n_syscalls,
 	};
 	int err;
 
-	err = rec_probes__load(&r->probes, r->o.families, &cfg, r->o.ringbuf_size);
+	set_rate_limits(&cfg, r->o.rate_limit);
+	err = rec_probes__load(&r->probes, &po);
 	if (err)
 		return err;
 	r->stats.probes_attached = r->probes.attached;

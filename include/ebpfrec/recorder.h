@@ -18,18 +18,29 @@ extern "C" {
 
 /* Bit per enum ebr_family. */
 #define EBR_FAMILY_BIT(f) (1u << (f))
+/* What `ebpfrec record` records without --profile: everything but the high-volume memory family. */
+#define EBR_FAMILIES_DEFAULT                                                      \
+	(EBR_FAMILY_BIT(1) | EBR_FAMILY_BIT(2) | EBR_FAMILY_BIT(3) | EBR_FAMILY_BIT(5))
 
 struct ebr_recorder_opts {
 	size_t sz; /* sizeof(struct ebr_recorder_opts) */
 	const char *output; /* capture path */
 	int force; /* replace an existing file */
-	unsigned families; /* EBR_FAMILY_BIT mask; 0: the default set */
+	unsigned families; /* EBR_FAMILY_BIT mask; 0: EBR_FAMILIES_DEFAULT */
 	uint32_t ringbuf_size; /* bytes, power of two; 0: 16 MiB */
 	uint32_t segment_size; /* close a segment at this many raw bytes; 0: 4 MiB */
 	uint32_t segment_ms; /* ... or after this long; 0: 1000 */
 	int compression_level; /* zstd; 0: 1 */
 	uint32_t max_args_size; /* exec args bytes kept; 0: 1024 */
 	uint32_t max_path_size; /* path bytes kept; 0: 256 */
+	/*
+	 * Kernel token buckets, events per second: [0] all families together,
+	 * [family] one family. 0: unlimited. Refused events are counted as
+	 * rate-limited drops.
+	 */
+	uint64_t rate_limit[8];
+	const uint32_t *syscalls; /* syscall family: only these numbers; NULL: all */
+	size_t n_syscalls;
 	const char *config_json; /* stored verbatim in the capture, may be NULL */
 	const char *command_line; /* stored as a note, may be NULL */
 };

@@ -57,6 +57,11 @@ enum ebr_field_hint {
 	EBR_FH_ERRNO_POS = 19, /* positive errno */
 	EBR_FH_DROP_REASON = 20,
 	EBR_FH_HIDDEN = 21, /* padding or a length: not shown */
+	EBR_FH_OCTAL = 22, /* file modes */
+	EBR_FH_FILE_OP = 23, /* enum ebr_file_op */
+	EBR_FH_FTYPE = 24, /* inode type, S_IFMT >> 12 */
+	EBR_FH_PROTO = 25, /* IP protocol number */
+	EBR_FH_HEX_ERRNO = 26, /* an address, or a negative errno */
 };
 
 struct ebr_field {
