@@ -83,6 +83,14 @@ static __always_inline void fill_header(struct ebr_event_header *h, __u16 type, 
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* cfg is read-only, so the verifier knows these exactly. */
+static __always_inline __u32 path_limit(void)
+{
+	__u32 n = cfg.max_path_size;
+
+	return n == 0 ? 1 : n > EBR_MAX_PATH_SIZE ? EBR_MAX_PATH_SIZE : n;
+}
+
 static __always_inline bool family_on(__u32 family)
 {
 	return cfg.families & (1u << family);

@@ -33,7 +33,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->pad = 0;
 
 	filename = BPF_CORE_READ(bprm, filename);
-	n = bpf_probe_read_kernel_str(buf + off, bounded(cfg.max_path_size, EBR_MAX_PATH_SIZE), filename);
+	n = bpf_probe_read_kernel_str(buf + off, path_limit(), filename);
 	if (n <= 0) {
 		buf[off] = 0;
 		n = 1;

@@ -32,7 +32,8 @@ static __always_inline void sock_addrs(struct sock *sk, struct ebr_net_event *e)
 
 	e->family = family;
 	e->protocol = BPF_CORE_READ(sk, sk_protocol);
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* not skc_num: the kernel releases the local port before the final state change */
+	e->sport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		v4_mapped(e->saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));

@@ -245,11 +245,11 @@ static __always_inline void do_emit_file(struct enter_state *st, struct call *c)
 		}
 	}
 	if (pe) {
-		len = copy_path((char *)e, off, pe, cfg.max_path_size);
+		len = copy_path((char *)e, off, pe, path_limit());
 		if (pe->truncated)
 			e->hdr.flags |= EBR_HDR_TRUNCATED;
 	} else if (user_path) {
-		long n = bpf_probe_read_user_str((char *)e + off, EBR_MAX_PATH_SIZE & (cfg.max_path_size | 0x7f), user_path);
+		long n = bpf_probe_read_user_str((char *)e + off, path_limit(), user_path);
 
 		len = n > 0 ? n - 1 : 0;
 		((char *)e)[(off + len) & (EBR_SCRATCH_SIZE - 1)] = 0;
@@ -389,7 +389,7 @@ static __always_inline void do_emit_failed_exec(struct enter_state *st, struct c
 	e->old_pid = e->hdr.tid;
 	e->argc = 0;
 	e->pad = 0;
-	n = bpf_probe_read_user_str((char *)e + off, EBR_MAX_PATH_SIZE & (cfg.max_path_size | 0x7f), filename);
+	n = bpf_probe_read_user_str((char *)e + off, path_limit(), filename);
 	if (n <= 0) {
 		((char *)e)[off] = 0;
 		n = 1;

@@ -54,8 +54,17 @@ int BPF_PROG(inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
 	if (e) {
 		e->old_state = oldstate;
 		e->new_state = newstate;
-		e->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+		/*
+		 * Payload bytes. bytes_acked and bytes_received count sequence
+		 * space, where SYN and FIN take one each; bytes_sent counts
+		 * payload (retransmissions included, so they are taken out),
+		 * and a received FIN shows as SOCK_DONE.
+		 */
+		e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+		if (e->bytes_received &&
+		    (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+			e->bytes_received -= 1;
 		e->retransmits = BPF_CORE_READ(tp, total_retrans);
 		owner = apply_owner(sk, &e->hdr);
 		if (owner) {

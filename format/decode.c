@@ -68,6 +68,60 @@ char *ebr_format_wall_time(uint64_t wall_ns, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The symbolic form of an enumerated or flag field ("ESTABLISHED", "out",
+ * "O_RDONLY|O_CLOEXEC", "openat"), or NULL when the field is plain.
+ */
+static const char *symbolic(struct ebr_decoder *d, const struct ebr_field *f,
+			    const struct ebr_event_header *rec)
+{
+	uint64_t v = ebr_field__u64(f, rec);
+	const char *machine = d->have_info ? d->info.machine : NULL;
+
+	switch (f->hint) {
+	case EBR_FH_SYSCALL:
+		return ebr_syscall_name(machine, (unsigned)v);
+	case EBR_FH_TCP_STATE:
+		return v ? ebr_tcp_state_name((unsigned)v) : "-";
+	case EBR_FH_FAMILY:
+		return ebr_af_name((unsigned)v);
+	case EBR_FH_PROTO:
+		return ebr_proto_name((unsigned)v);
+	case EBR_FH_DIRECTION:
+		return ebr_direction_name((unsigned)v);
+	case EBR_FH_FILE_OP:
+		return ebr_file_op_name((unsigned)v);
+	case EBR_FH_FTYPE:
+		return ebr_ftype_name((unsigned)v);
+	default:
+		return NULL;
+	}
+}
+
+/* Flag fields: text shows the names, JSON keeps the number. */
+static const char *flags_text(struct ebr_decoder *d, const struct ebr_field *f,
+			      const struct ebr_event_header *rec, char *buf, size_t len)
+{
+	uint64_t v = ebr_field__u64(f, rec);
+
+	switch (f->hint) {
+	case EBR_FH_OPEN_FLAGS:
+		return ebr_open_flags_str(d->have_info ? d->info.machine : NULL, (unsigned)v, buf, len);
+	case EBR_FH_PROT:
+		return ebr_prot_str((unsigned)v, buf, len);
+	case EBR_FH_MAP_FLAGS:
+		return ebr_map_flags_str((unsigned)v, buf, len);
+	case EBR_FH_OCTAL:
+		snprintf(buf, len, "0%llo", (unsigned long long)v);
+		return buf;
+	case EBR_FH_GFP:
+		snprintf(buf, len, "0x%llx", (unsigned long long)v);
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
 static int is_common(const struct ebr_field *f)
 {
 	return f->offset < sizeof(struct ebr_event_header);
@@ -184,9 +238,21 @@ static void text_value(struct ebr_decoder *d, const struct ebr_field *f,
 	default:
 		break;
 	}
+	if ((s = symbolic(d, f, rec)) || (s = flags_text(d, f, rec, buf, sizeof(buf)))) {
+		fputs(s, out);
+		return;
+	}
 	switch (f->hint) {
 	case EBR_FH_HEX:
 		fprintf(out, "0x%" PRIx64, ebr_field__u64(f, rec));
+		return;
+	case EBR_FH_HEX_ERRNO:
+		v = ebr_field__s64(f, rec);
+		if (v < 0 && v > -4096) {
+			fprintf(out, "%" PRId64 "(%s)", v, ebr_errno_name((unsigned)-v) ?: "?");
+			return;
+		}
+		fprintf(out, "0x%" PRIx64, (uint64_t)v);
 		return;
 	case EBR_FH_ERRNO:
 		v = ebr_field__s64(f, rec);
@@ -360,19 +426,33 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 	default:
 		break;
 	}
+	if (f->hint == EBR_FH_SYSCALL) {
+		/* the number stays exact; the name is what people search for */
+		fprintf(out, "%" PRIu64, ebr_field__u64(f, rec));
+		s = symbolic(d, f, rec);
+		if (s)
+			fprintf(out, ",\"syscall\":\"%s\"", s);
+		return;
+	}
+	s = symbolic(d, f, rec);
+	if (s) {
+		json_string(out, s, strlen(s));
+		return;
+	}
 	switch (f->hint) {
 	case EBR_FH_BOOL:
 		fputs(ebr_field__u64(f, rec) ? "true" : "false", out);
 		return;
+	case EBR_FH_ERRNO:
+	case EBR_FH_HEX_ERRNO:
+		v = ebr_field__s64(f, rec);
+		fprintf(out, "%" PRId64, v);
+		if (v < 0 && v > -4096 && ebr_errno_name((unsigned)-v))
+			fprintf(out, ",\"errno\":\"%s\"", ebr_errno_name((unsigned)-v));
+		return;
 	case EBR_FH_TYPE:
 		s = ebr_decoder__type_name(d, (unsigned)ebr_field__u64(f, rec));
 		json_string(out, s, strlen(s));
-		return;
-	case EBR_FH_ERRNO:
-		v = ebr_field__s64(f, rec);
-		fprintf(out, "%" PRId64, v);
-		if (v < 0 && ebr_errno_name((unsigned)-v))
-			fprintf(out, ",\"errno\":\"%s\"", ebr_errno_name((unsigned)-v));
 		return;
 	case EBR_FH_SIGNAL:
 		v = ebr_field__s64(f, rec);

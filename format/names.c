@@ -229,3 +229,108 @@ int ebr_syscall_nr(const char *machine, const char *name)
 			return (int)i;
 	return -1;
 }
+
+const char *ebr_tcp_state_name(unsigned state)
+{
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", [2] = "SYN_SENT",   [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+		[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",  [7] = "CLOSE",    [8] = "CLOSE_WAIT",
+		[9] = "LAST_ACK",    [10] = "LISTEN",    [11] = "CLOSING", [12] = "NEW_SYN_RECV",
+	};
+	return state < ARRAY_SIZE(names) ? names[state] : NULL;
+}
+
+const char *ebr_af_name(unsigned af)
+{
+	return af == 2 ? "inet" : af == 10 ? "inet6" : af == 1 ? "unix" : NULL;
+}
+
+const char *ebr_proto_name(unsigned proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : NULL;
+}
+
+const char *ebr_direction_name(unsigned dir)
+{
+	return dir == 1 ? "out" : dir == 2 ? "in" : "unknown";
+}
+
+const char *ebr_file_op_name(unsigned op)
+{
+	static const char *const names[] = {
+		[1] = "open",  [2] = "read",   [3] = "pread",  [4] = "readv",   [5] = "preadv",
+		[6] = "write", [7] = "pwrite", [8] = "writev", [9] = "pwritev", [10] = "close",
+	};
+	return op < ARRAY_SIZE(names) ? names[op] : NULL;
+}
+
+const char *ebr_ftype_name(unsigned ftype)
+{
+	static const char *const names[] = {
+		[1] = "fifo", [2] = "chr", [4] = "dir", [6] = "blk", [8] = "reg", [10] = "lnk", [12] = "sock",
+	};
+	return ftype < ARRAY_SIZE(names) ? names[ftype] : NULL;
+}
+
+struct flag_name {
+	unsigned long long bit;
+	const char *name;
+};
+
+static size_t flags_to_str(unsigned long long v, const struct flag_name *t, size_t n, char *buf,
+			   size_t len, size_t used)
+{
+	for (size_t i = 0; i < n && used < len; i++) {
+		if (!(v & t[i].bit))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "|" : "", t[i].name);
+		v &= ~t[i].bit;
+	}
+	if (v && used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%s0x%llx", used ? "|" : "", v);
+	return used;
+}
+
+const char *ebr_open_flags_str(const char *machine, unsigned flags, char *buf, size_t len)
+{
+	/* these four differ between x86-64 and arm64 */
+	int arm = machine && (!strcmp(machine, "aarch64") || !strcmp(machine, "arm64"));
+	const struct flag_name t[] = {
+		{ 0100, "O_CREAT" },      { 0200, "O_EXCL" },          { 0400, "O_NOCTTY" },
+		{ 01000, "O_TRUNC" },     { 02000, "O_APPEND" },       { 04000, "O_NONBLOCK" },
+		{ 010000, "O_DSYNC" },    { 020000, "O_ASYNC" },
+		{ arm ? 0200000 : 040000, "O_DIRECT" },
+		{ arm ? 0400000 : 0100000, "O_LARGEFILE" },
+		{ arm ? 040000 : 0200000, "O_DIRECTORY" },
+		{ arm ? 0100000 : 0400000, "O_NOFOLLOW" },
+		{ 01000000, "O_NOATIME" }, { 02000000, "O_CLOEXEC" }, { 04000000, "O_SYNC" },
+		{ 010000000, "O_PATH" },   { 020000000, "O_TMPFILE" },
+	};
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	size_t used = (size_t)snprintf(buf, len, "%s", acc[flags & 3]);
+
+	flags_to_str(flags & ~3u, t, ARRAY_SIZE(t), buf, len, used);
+	return buf;
+}
+
+const char *ebr_prot_str(unsigned prot, char *buf, size_t len)
+{
+	snprintf(buf, len, "%c%c%c%s", prot & 1 ? 'r' : '-', prot & 2 ? 'w' : '-', prot & 4 ? 'x' : '-',
+		 prot & ~7u ? "+" : "");
+	return buf;
+}
+
+const char *ebr_map_flags_str(unsigned flags, char *buf, size_t len)
+{
+	static const struct flag_name t[] = {
+		{ 0x01, "SHARED" },     { 0x02, "PRIVATE" },   { 0x10, "FIXED" },
+		{ 0x20, "ANONYMOUS" },  { 0x100, "GROWSDOWN" }, { 0x800, "DENYWRITE" },
+		{ 0x1000, "EXECUTABLE" }, { 0x2000, "LOCKED" }, { 0x4000, "NORESERVE" },
+		{ 0x8000, "POPULATE" }, { 0x10000, "NONBLOCK" }, { 0x20000, "STACK" },
+		{ 0x40000, "HUGETLB" }, { 0x80000, "SYNC" },    { 0x100000, "FIXED_NOREPLACE" },
+	};
+	buf[0] = 0;
+	if (!flags_to_str(flags, t, ARRAY_SIZE(t), buf, len, 0))
+		snprintf(buf, len, "0");
+	return buf;
+}

@@ -16,4 +16,16 @@ const char *ebr_syscall_name(const char *machine, unsigned nr);
 /* Syscall number for a name on that machine, or -1. */
 int ebr_syscall_nr(const char *machine, const char *name);
 
+/* Names of enumerated values; NULL when unknown (the caller prints the number). */
+const char *ebr_tcp_state_name(unsigned state);
+const char *ebr_af_name(unsigned af);
+const char *ebr_proto_name(unsigned proto);
+const char *ebr_direction_name(unsigned dir);
+const char *ebr_file_op_name(unsigned op);
+const char *ebr_ftype_name(unsigned ftype);
+/* Flag sets as "O_WRONLY|O_CREAT|O_CLOEXEC", "rw-", "PRIVATE|ANONYMOUS"; return buf. */
+const char *ebr_open_flags_str(const char *machine, unsigned flags, char *buf, size_t len);
+const char *ebr_prot_str(unsigned prot, char *buf, size_t len);
+const char *ebr_map_flags_str(unsigned flags, char *buf, size_t len);
+
 #endif
