@@ -593,6 +593,7 @@ void ebr_reader__close(struct ebr_reader *r)
 	free(r->t_last_max);
 	free(r->type_counts);
 	free(r->dbt);
+	free(r->cgroups);
 	free(r->path);
 	free(r);
 }

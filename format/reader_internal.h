@@ -34,6 +34,9 @@ struct ebr_reader {
 	int type_counts_known;
 	struct ebr_drop_by_type_disk *dbt;
 	size_t n_dbt;
+	struct ebr_cgroup_view *cgroups; /* sorted by id, built on first use */
+	size_t n_cgroups;
+	int cgroups_built;
 };
 
 /* Read and decompress the records of segment i into *buf (grown as needed). */

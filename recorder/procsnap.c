@@ -42,10 +42,10 @@ static uint32_t ns_inode(int dirfd, const char *link)
 }
 
 /* cgroup v2 path from "0::/path"; and its id, which is the directory's inode. */
-static uint64_t cgroup_of(int dirfd, char *path, size_t len)
+static uint64_t cgroup_of(int dirfd, const char *root, char *path, size_t len)
 {
 	char buf[4096];
-	char full[4200];
+	char full[4700];
 	struct stat st;
 	char *line;
 
@@ -57,9 +57,9 @@ static uint64_t cgroup_of(int dirfd, char *path, size_t len)
 			snprintf(path, len, "%s", line + 3);
 			break;
 		}
-	if (!path[0])
+	if (!path[0] || !root)
 		return 0;
-	snprintf(full, sizeof(full), "/sys/fs/cgroup%s", path);
+	snprintf(full, sizeof(full), "%s%s", root, path);
 	return stat(full, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
@@ -97,7 +97,8 @@ static void status_ids(int dirfd, uint32_t *uid, uint32_t *gid)
 		*gid = (uint32_t)strtoul(p + 5, NULL, 10);
 }
 
-static void add_process(struct ebr_buf *out, int dirfd, uint32_t pid, uint64_t now, long ticks)
+static void add_process(struct ebr_buf *out, int dirfd, const char *cg_root, uint32_t pid,
+			uint64_t now, long ticks)
 {
 	char stat_buf[1024], comm[64], exe[4096], cmdline[4096], cg[4096];
 	struct ebr_proc_info *e;
@@ -120,7 +121,7 @@ static void add_process(struct ebr_buf *out, int dirfd, uint32_t pid, uint64_t n
 	status_ids(dirfd, &e->hdr.uid, &e->hdr.gid);
 	e->hdr.pidns = ns_inode(dirfd, "ns/pid");
 	e->hdr.mntns = ns_inode(dirfd, "ns/mnt");
-	e->hdr.cgroup_id = cgroup_of(dirfd, cg, sizeof(cg));
+	e->hdr.cgroup_id = cgroup_of(dirfd, cg_root, cg, sizeof(cg));
 	n = read_small(dirfd, "comm", comm, sizeof(comm));
 	if (n > 0 && comm[n - 1] == '\n')
 		comm[--n] = 0;
@@ -140,7 +141,8 @@ static void add_process(struct ebr_buf *out, int dirfd, uint32_t pid, uint64_t n
 	ebr_rec__end(out, off);
 }
 
-int procsnap__collect(struct ebr_buf *out, const char *proc_root, uint64_t now_boot_ns)
+int procsnap__collect(struct ebr_buf *out, const char *proc_root, const char *cgroup2_root,
+		      uint64_t now_boot_ns)
 {
 	long ticks = sysconf(_SC_CLK_TCK);
 	DIR *d = opendir(proc_root);
@@ -156,7 +158,8 @@ int procsnap__collect(struct ebr_buf *out, const char *proc_root, uint64_t now_b
 		pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pfd < 0)
 			continue;
-		add_process(out, pfd, (uint32_t)strtoul(de->d_name, NULL, 10), now_boot_ns, ticks);
+		add_process(out, pfd, cgroup2_root, (uint32_t)strtoul(de->d_name, NULL, 10), now_boot_ns,
+			    ticks);
 		close(pfd);
 	}
 	closedir(d);

@@ -10,7 +10,11 @@
 
 #include "ebpfrec/record_builder.h"
 
-/* Append one EBR_T_PROC_INFO record per process under proc_root ("/proc"). */
-int procsnap__collect(struct ebr_buf *out, const char *proc_root, uint64_t now_boot_ns);
+/*
+ * Append one EBR_T_PROC_INFO record per process under proc_root ("/proc");
+ * cgroup ids are looked up under cgroup2_root (NULL: left 0).
+ */
+int procsnap__collect(struct ebr_buf *out, const char *proc_root, const char *cgroup2_root,
+		      uint64_t now_boot_ns);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/schema.h"
+#include "cgroups.h"
 #include "internal.h"
 #include "probes.h"
 #include "procsnap.h"
@@ -37,8 +38,11 @@ struct ebr_recorder {
 	uint64_t *drop_slots; /* [EBR_DROP_NR * EBR_DROP_TYPE_SLOTS] */
 	uint64_t by_type[EBR_T_MAX + 1];
 	struct ebr_recorder_stats stats;
+	struct rec_cgroups cgroups;
 	int started, stopped;
 };
+
+#define PODS_DIR "/var/log/pods"
 
 static uint64_t mono_ns(void)
 {
@@ -153,9 +157,32 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Cgroups not yet in the capture: all of them at start, the new ones at the end. */
+static int write_cgroups(struct ebr_recorder *r)
+{
+	struct ebr_buf b = {0};
+	char root[512];
+	int n, err = 0;
+
+	if (!rec_cgroup2_root(root, sizeof(root))) {
+		if (!r->stopped)
+			pr_warn("no cgroup v2 hierarchy is mounted: cgroup ids will not be named");
+		return 0;
+	}
+	n = rec_cgroups__collect(&r->cgroups, &b, root, PODS_DIR, boot_ns());
+	if (n < 0)
+		pr_warn("could not read the cgroup tree at %s: %s; containers will be unnamed", root,
+			strerror(-n));
+	else if (n > 0)
+		err = ebr_writer__add_meta(r->w, EBR_META_CGROUPS, b.p, b.len);
+	ebr_buf__free(&b);
+	return err;
+}
+
 static int write_metadata(struct ebr_recorder *r)
 {
 	struct ebr_buf procs = {0};
+	char root[512];
 	void *schema;
 	size_t schema_len;
 	int err;
@@ -173,11 +200,13 @@ static int write_metadata(struct ebr_recorder *r)
 		err = ebr_writer__add_meta(r->w, EBR_META_PROBES, r->probes.status.p, r->probes.status.len);
 	if (err)
 		return err;
-	if (procsnap__collect(&procs, "/proc", boot_ns()) == 0)
+	if (procsnap__collect(&procs, "/proc", rec_cgroup2_root(root, sizeof(root)), boot_ns()) == 0)
 		err = ebr_writer__add_meta(r->w, EBR_META_PROCS, procs.p, procs.len);
 	else
 		pr_warn("could not snapshot /proc: processes started before the recording will be unnamed");
 	ebr_buf__free(&procs);
+	if (!err)
+		err = write_cgroups(r);
 	return err;
 }
 
@@ -322,6 +351,12 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 		return err;
 	}
 	r->stats.file_bytes = ebr_writer__stats(r->w)->file_bytes;
+	cerr = write_cgroups(r);
+	if (cerr) {
+		ebr_writer__abandon(r->w);
+		r->w = NULL;
+		return cerr;
+	}
 	cerr = ebr_writer__close(r->w);
 	r->w = NULL;
 	return cerr;
@@ -344,6 +379,7 @@ void ebr_recorder__free(struct ebr_recorder *r)
 		ebr_writer__abandon(r->w);
 	}
 	rec_probes__close(&r->probes);
+	rec_cgroups__free(&r->cgroups);
 	free(r->drop_slots);
 	free(r->output);
 	free(r->config_json);

@@ -151,6 +151,27 @@ static void print_segments(struct ebr_reader *r)
 	}
 }
 
+static void print_cgroups(struct ebr_reader *r)
+{
+	size_t n = ebr_reader__cgroup_count(r), containers = 0, pods = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ebr_cgroup_view *c = ebr_reader__cgroup_at(r, i);
+
+		containers += c->container_id[0] != 0;
+		pods += c->pod_uid[0] && !c->container_id[0];
+	}
+	printf("cgroups:    %zu (%zu containers, %zu pods)\n", n, containers, pods);
+	for (size_t i = 0; i < n; i++) {
+		const struct ebr_cgroup_view *c = ebr_reader__cgroup_at(r, i);
+
+		if (c->container_id[0])
+			printf("  %-12.12s %-11s %s%s%s%s%s\n", c->container_id, c->runtime, c->path,
+			       c->pod_name[0] ? "  pod " : "", c->pod_namespace, c->pod_name[0] ? "/" : "",
+			       c->pod_name);
+	}
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -213,6 +234,7 @@ int cmd_info(int argc, char **argv)
 	ebr_reader__meta_records(r, EBR_META_PROBES, print_probe, &probes);
 	ebr_reader__meta_records(r, EBR_META_PROCS, count_record, &n_procs);
 	printf("processes:  %" PRIu64 " in the snapshot taken at start\n", n_procs);
+	print_cgroups(r);
 	for (size_t i = 0; i < ebr_reader__meta_count(r); i++) {
 		unsigned kind;
 		const void *data;

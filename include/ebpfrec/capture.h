@@ -146,6 +146,23 @@ uint64_t ebr_reader__type_count(struct ebr_reader *r, unsigned type);
 /* Drops per reason and type, from the trailer. */
 uint64_t ebr_reader__drops_by_type(const struct ebr_reader *r, unsigned reason, unsigned type);
 
+/* The capture's cgroup table: container and pod of a cgroup id. Strings are never NULL. */
+struct ebr_cgroup_view {
+	uint64_t id;
+	const char *path;
+	const char *container_id; /* "" when not a container */
+	const char *runtime;
+	const char *pod_uid;
+	const char *pod_namespace;
+	const char *pod_name;
+	const char *unit;
+};
+
+/* 0 and *out filled, or -ENOENT when the capture does not know the id. */
+int ebr_reader__cgroup(struct ebr_reader *r, uint64_t id, struct ebr_cgroup_view *out);
+size_t ebr_reader__cgroup_count(struct ebr_reader *r);
+const struct ebr_cgroup_view *ebr_reader__cgroup_at(struct ebr_reader *r, size_t i);
+
 /* ---------------------------------------------------------------- cursor */
 
 struct ebr_cursor;
