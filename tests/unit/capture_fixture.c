@@ -262,9 +262,8 @@ char *fx_tmpdir(void)
 
 	if (!base || !*base)
 		base = "/tmp";
-	dir = malloc(strlen(base) + 32);
-	assert_non_null(dir);
-	sprintf(dir, "%s/ebpfrec-test-XXXXXX", base);
+	if (asprintf(&dir, "%s/ebpfrec-test-XXXXXX", base) < 0)
+		fail_msg("out of memory");
 	assert_non_null(mkdtemp(dir));
 	return dir;
 }
@@ -287,10 +286,10 @@ void fx_rmtree(char *dir)
 
 char *fx_path(const char *dir, const char *name)
 {
-	char *p = malloc(strlen(dir) + strlen(name) + 2);
+	char *p;
 
-	assert_non_null(p);
-	sprintf(p, "%s/%s", dir, name);
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		fail_msg("out of memory");
 	return p;
 }
 
