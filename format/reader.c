@@ -222,6 +222,7 @@ static int add_segment(struct ebr_reader *r, uint64_t off, const struct ebr_bloc
 	nd = s.n_drops < EBR_DROP_REASONS ? s.n_drops : EBR_DROP_REASONS;
 	memcpy(slot->info.drops, (const char *)payload + sizeof(s), nd * 8);
 	slot->data_offset = off + 8 + p->frame_len;
+	slot->encoding = s.encoding;
 	r->n_segs++;
 	return 0;
 }
@@ -750,6 +751,12 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 			return -ENOMEM;
 		*buf = nb;
 		*cap = s->info.raw_size;
+	}
+	if (s->encoding != 0) {
+		pr_warn("%s: segment %llu stores its events in encoding %u, which this ebpfrec cannot "
+			"read; its %u events are skipped",
+			r->path, (unsigned long long)s->info.seq, s->encoding, s->info.n_records);
+		return -EBADMSG;
 	}
 	got = ebr_pread_full(r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)
