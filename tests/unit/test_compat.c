@@ -498,6 +498,54 @@ static void test_grown_trailer(void **state)
 	free(block);
 }
 
+/*
+ * A segment whose records use an encoding this reader does not know is
+ * skipped with a message (reported lost), never misread as records.
+ */
+static void test_unknown_segment_encoding(void **state)
+{
+	struct compat_fixture *f = *state;
+	char *file = malloc(f->file_len), want[512];
+	uint64_t off = f->seg_off[2];
+	struct ebr_block_prefix p;
+	struct ebr_segment_disk sd;
+	struct ebr_cursor_opts o = { .sz = sizeof(o) };
+	struct ebr_cursor_stats st;
+	struct ebr_buf got = { 0 };
+	struct ebr_reader *r;
+	size_t len_a, len_b;
+	const void *a = fx_capture__recs(&f->c, 0, f->c.seg_rec[2], &len_a);
+	const void *b = fx_capture__recs(&f->c, f->c.seg_rec[3], f->c.n_records, &len_b);
+
+	memcpy(file, f->file, f->file_len);
+	memcpy(&p, file + off, sizeof(p));
+	memcpy(&sd, file + off + sizeof(p), sizeof(sd));
+	sd.encoding = 1;
+	memcpy(file + off + sizeof(p), &sd, sizeof(sd));
+	p.crc32c = ebr_crc32c(0, file + off + sizeof(p), p.frame_len - (EBR_BLOCK_PREFIX_SIZE - 8));
+	memcpy(file + off, &p, sizeof(p));
+	fx_write_file(f->path, file, f->file_len);
+
+	r = ebr_reader__open(f->path);
+	assert_non_null(r);
+	assert_int_equal(ebr_reader__info(r)->recovered, 0);
+	fx_log_capture();
+	assert_int_equal(fx_read_all(r, &o, &got, &st), f->c.n_records - PER_SEG);
+	snprintf(want, sizeof(want),
+		 "%s: segment 2 stores its events in encoding 1, which this ebpfrec cannot read; its "
+		 "50 events are skipped\n",
+		 f->path);
+	assert_string_equal(fx_log_text(), want);
+	fx_log_restore();
+	assert_int_equal(st.segments_lost, 1);
+	assert_int_equal(got.len, len_a + len_b);
+	assert_memory_equal(got.p, a, len_a);
+	assert_memory_equal(got.p + len_a, b, len_b);
+	ebr_buf__free(&got);
+	ebr_reader__close(r);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_capture),
 		cmocka_unit_test(test_longer_header),
 		cmocka_unit_test(test_grown_trailer),
+		cmocka_unit_test(test_unknown_segment_encoding),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
