@@ -178,8 +178,8 @@ int ebr_cursor__next(struct ebr_cursor *c, const struct ebr_event_header **rec)
 				continue;
 			if (c->o.to_ts && h->ts >= c->o.to_ts)
 				continue;
-			if (!c->any_type && h->type < EBR_TYPE_BITMAP_BITS &&
-			    !ebr_type_bitmap__test(c->o.type_bitmap, h->type))
+			/* ids past the bitmap share its last bit, as in segment headers */
+			if (!c->any_type && !ebr_type_bitmap__test(c->o.type_bitmap, h->type))
 				continue;
 			c->stats.records++;
 			*rec = h;

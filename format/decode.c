@@ -297,16 +297,32 @@ static void text_time(struct ebr_decoder *d, uint64_t ts, FILE *out)
 	}
 }
 
+/*
+ * Any process can set its comm (prctl PR_SET_NAME), so control bytes are
+ * escaped rather than sent to a terminal; spaces stay as they are.
+ */
+static void text_comm(FILE *out, const char *comm)
+{
+	size_t n = strnlen(comm, EBR_COMM_LEN);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)comm[i];
+
+		if (c < ' ' || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			putc(c, out);
+	}
+}
+
 int ebr_decoder__text(struct ebr_decoder *d, const struct ebr_event_header *rec, FILE *out)
 {
 	const struct ebr_type *t = ebr_schema__type(d->schema, rec->type);
-	char comm[EBR_COMM_LEN + 1];
 
-	memcpy(comm, rec->comm, EBR_COMM_LEN);
-	comm[EBR_COMM_LEN] = 0;
 	text_time(d, rec->ts, out);
-	fprintf(out, " cpu%u %s[%u/%u] %s", rec->cpu, comm, rec->pid, rec->tid,
-		ebr_decoder__type_name(d, rec->type));
+	fprintf(out, " cpu%u ", rec->cpu);
+	text_comm(out, rec->comm);
+	fprintf(out, "[%u/%u] %s", rec->pid, rec->tid, ebr_decoder__type_name(d, rec->type));
 	if (t && ebr_record__valid(t, rec)) {
 		fprintf(out, " ppid=%u uid=%u gid=%u", rec->ppid, rec->uid, rec->gid);
 		for (uint32_t i = 0; i < t->n_fields; i++) {
@@ -328,23 +344,37 @@ int ebr_decoder__text(struct ebr_decoder *d, const struct ebr_event_header *rec,
 
 /* ------------------------------------------------------------------ JSON */
 
+/*
+ * Length of the well-formed UTF-8 sequence at s, or 0 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF); strict JSON
+ * parsers reject those.
+ */
 static size_t utf8_seq_len(const unsigned char *s, size_t left)
 {
+	unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
 	size_t n;
 
 	if (s[0] < 0x80)
 		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
 		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 4;
 	else
 		return 0;
-	if (n > left)
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n > left || s[1] < lo || s[1] > hi)
 		return 0;
-	for (size_t i = 1; i < n; i++)
+	for (size_t i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
@@ -407,7 +437,10 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 	const char *s;
 	int64_t v;
 
-	fprintf(out, ",\"%s\":", f->name);
+	/* names come from the capture's schema, which is untrusted: escape them */
+	putc(',', out);
+	json_string(out, f->name, strlen(f->name));
+	putc(':', out);
 	switch (f->kind) {
 	case EBR_FK_CHARS:
 	case EBR_FK_VSTR:
@@ -457,9 +490,16 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 	case EBR_FH_SIGNAL:
 		v = ebr_field__s64(f, rec);
 		fprintf(out, "%" PRId64, v);
-		if (v)
-			fprintf(out, ",\"%s_name\":\"%s\"", f->name,
-				ebr_signal_name((unsigned)v, buf, sizeof(buf)));
+		if (v) {
+			char key[80];
+
+			snprintf(key, sizeof(key), "%s_name", f->name);
+			putc(',', out);
+			json_string(out, key, strlen(key));
+			s = ebr_signal_name((unsigned)v, buf, sizeof(buf));
+			fputs(":", out);
+			json_string(out, s, strlen(s));
+		}
 		return;
 	default:
 		if (ebr_field__is_signed(f))

@@ -3,7 +3,8 @@
  * Opening a capture. The fast path reads the footer, then the trailer's
  * index. When the footer is missing or damaged (recorder killed, disk full)
  * the file is walked block by block from the start; every whole block whose
- * CRC verifies is kept, and what could not be kept is counted.
+ * CRC verifies is kept, and what could not be kept is counted. Either way,
+ * segment data is verified only when a cursor reads it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -221,13 +222,19 @@ static int add_segment(struct ebr_reader *r, uint64_t off, const struct ebr_bloc
 	nd = s.n_drops < EBR_DROP_REASONS ? s.n_drops : EBR_DROP_REASONS;
 	memcpy(slot->info.drops, (const char *)payload + sizeof(s), nd * 8);
 	slot->data_offset = off + 8 + p->frame_len;
+	slot->encoding = s.encoding;
 	r->n_segs++;
 	return 0;
 }
 
-/* Block at off: segment header (with its data checked if verify_data), meta, or other. */
+/*
+ * Block at off: a metadata block or a segment header is loaded, anything
+ * else skipped. A segment's data is not read here: its CRC is checked when
+ * a cursor reads it, the same whether the file was opened through its index
+ * or scanned, so a damaged segment is reported the same way in both cases.
+ */
 static int load_block(struct ebr_reader *r, uint64_t off, const struct ebr_block_prefix *p,
-		      int verify_data, uint64_t *next)
+		      uint64_t *next)
 {
 	void *payload = NULL;
 	size_t len;
@@ -253,21 +260,7 @@ static int load_block(struct ebr_reader *r, uint64_t off, const struct ebr_block
 		r->n_segs--;
 		return -ENODATA;
 	}
-	if (verify_data) {
-		struct ebr_segment_slot *s = &r->segs[r->n_segs - 1];
-		void *data = malloc(s->info.comp_size ? s->info.comp_size : 1);
-		ssize_t got;
-
-		if (!data)
-			return -ENOMEM;
-		got = ebr_pread_full(r->fd, data, s->info.comp_size, s->data_offset);
-		err = got != (ssize_t)s->info.comp_size ? -ENODATA :
-		      ebr_crc32c(0, data, s->info.comp_size) != s->info.data_crc32c ? -EBADMSG : 0;
-		free(data);
-		if (err)
-			r->n_segs--;
-	}
-	return err;
+	return 0;
 }
 
 /* Next offset at or after off where a block prefix verifies, or file size. */
@@ -296,41 +289,52 @@ static uint64_t resync(struct ebr_reader *r, uint64_t off)
 	return r->info.file_size;
 }
 
+/*
+ * Walks every block from off. A block that fails (bad CRC, or a length that
+ * runs past the end of the file, which a damaged prefix can also cause) is
+ * skipped by searching for the next valid prefix. Segments are numbered
+ * consecutively from 0, so a gap in seq also reveals a segment whose prefix
+ * was too damaged to be recognised.
+ */
 static int scan_file(struct ebr_reader *r, uint64_t off)
 {
 	struct ebr_block_prefix p;
-	uint64_t good_end = off;
+	uint64_t good_end = off, expect_seq = 0;
 
 	r->info.recovered = 1;
 	while (off < r->info.file_size) {
 		uint64_t next;
-		int err = read_prefix(r, off, &p);
+		int err;
 
-		if (err == -ENODATA)
-			break; /* cut in the middle of a block */
+		memset(&p, 0, sizeof(p)); /* stays zero when not even a prefix is left */
+		err = read_prefix(r, off, &p);
 		if (err == 0)
-			err = load_block(r, off, &p, 1, &next);
+			err = load_block(r, off, &p, &next);
 		if (err == -ENOMEM)
 			return err;
-		if (err == -ENODATA) {
-			if (p.block_type == EBR_BLOCK_SEGMENT)
-				r->info.n_segments_lost++;
-			break;
-		}
 		if (err) {
 			uint64_t again = resync(r, off + 1);
 
-			if (p.block_type == EBR_BLOCK_SEGMENT || err == -EBADMSG)
+			if (p.block_magic == EBR_BLOCK_MAGIC && p.block_type == EBR_BLOCK_SEGMENT) {
 				r->info.n_segments_lost++;
+				expect_seq++;
+			}
 			r->info.bytes_lost += again - off;
 			off = again;
 			continue;
+		}
+		if (p.block_type == EBR_BLOCK_SEGMENT) {
+			uint64_t seq = r->segs[r->n_segs - 1].info.seq;
+
+			if (seq > expect_seq)
+				r->info.n_segments_lost += seq - expect_seq;
+			if (seq >= expect_seq)
+				expect_seq = seq + 1;
 		}
 		off = next;
 		good_end = next;
 	}
 	r->info.bytes_recovered = good_end;
-	r->info.bytes_lost += r->info.file_size > off ? r->info.file_size - off : 0;
 	return 0;
 }
 
@@ -422,7 +426,7 @@ static int load_index(struct ebr_reader *r, const char *p, size_t len)
 			if (!err && bp.block_type != e.block_type)
 				err = -EBADMSG;
 			if (!err)
-				err = load_block(r, e.offset, &bp, 0, &next);
+				err = load_block(r, e.offset, &bp, &next);
 			if (err)
 				return err;
 		}
@@ -479,6 +483,7 @@ static void reset_contents(struct ebr_reader *r)
 	memset(r->type_counts, 0, (EBR_T_MAX + 1) * sizeof(*r->type_counts));
 	r->type_counts_known = 0;
 	memset(r->info.drops, 0, sizeof(r->info.drops));
+	r->info.ended_wall_ns = 0; /* only a trailer that was used may set it */
 }
 
 static void summarize(struct ebr_reader *r)
@@ -747,6 +752,12 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 			return -ENOMEM;
 		*buf = nb;
 		*cap = s->info.raw_size;
+	}
+	if (s->encoding != 0) {
+		pr_warn("%s: segment %llu stores its events in encoding %u, which this ebpfrec cannot "
+			"read; its %u events are skipped",
+			r->path, (unsigned long long)s->info.seq, s->encoding, s->info.n_records);
+		return -EBADMSG;
 	}
 	got = ebr_pread_full(r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)

@@ -18,6 +18,7 @@ struct ebr_meta_entry {
 struct ebr_segment_slot {
 	struct ebr_segment_info info;
 	uint64_t data_offset; /* of the zstd frame */
+	uint16_t encoding; /* of the records in it; only 0 is known */
 };
 
 struct ebr_reader {

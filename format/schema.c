@@ -303,7 +303,8 @@ static int parse_type(struct ebr_schema *s, const struct ebr_schema_type_disk *t
 			pr_err("schema: field %s.%s lies outside its record", t->name, fs[k].name);
 			return -EINVAL;
 		}
-		if (fs[k].kind > EBR_FK_VBYTES) /* a newer kind: keep it, do not decode it */
+		/* a newer (or invalid) kind: keep it, do not decode it */
+		if (fs[k].kind < EBR_FK_U8 || fs[k].kind > EBR_FK_VBYTES)
 			fs[k].hint = EBR_FH_HIDDEN;
 	}
 	if (s->by_id[t->id])

@@ -264,7 +264,7 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
 }
 
 /* Walk the records once: validates framing and gathers the segment's summary. */
-static int scan_records(struct ebr_writer *w, const char *p, size_t len, struct ebr_segment_disk *s)
+static int scan_records(const char *p, size_t len, struct ebr_segment_disk *s)
 {
 	size_t off = 0;
 
@@ -283,14 +283,25 @@ static int scan_records(struct ebr_writer *w, const char *p, size_t len, struct 
 		if (h.ts > s->t_last)
 			s->t_last = h.ts;
 		ebr_type_bitmap__set(s->type_bitmap, h.type);
-		if (h.type <= EBR_T_MAX)
-			w->type_counts[h.type]++;
 		s->n_records++;
 		off += h.size;
 	}
 	if (!s->n_records)
 		s->t_first = 0;
 	return 0;
+}
+
+/* Records were validated by scan_records. */
+static void count_types(struct ebr_writer *w, const char *p, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		struct ebr_event_header h;
+
+		memcpy(&h, p + off, sizeof(h));
+		if (h.type <= EBR_T_MAX)
+			w->type_counts[h.type]++;
+		off += h.size;
+	}
 }
 
 int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t len,
@@ -316,7 +327,7 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		memcpy(payload.drops, drops, n_drops * sizeof(*drops));
 	if (!len && (!n_drops || !memcmp(payload.drops, w->drops, sizeof(w->drops))))
 		return 0; /* nothing new to say */
-	err = scan_records(w, records, len, &payload.s);
+	err = scan_records(records, len, &payload.s);
 	if (err) {
 		pr_err("segment %llu holds a malformed record; not written", (unsigned long long)w->seq);
 		return err;
@@ -359,6 +370,8 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		err = index_add(w, &ie);
 	if (err)
 		return err;
+	/* counted only now: a rejected or unwritten segment must not reach the trailer */
+	count_types(w, records, len);
 	memcpy(w->drops, payload.drops, sizeof(w->drops));
 	w->seq++;
 	w->stats.n_segments++;

@@ -101,8 +101,10 @@ struct ebr_capture_info {
 
 	int recovered; /* no valid footer: the file was scanned */
 	uint64_t bytes_recovered; /* up to the end of the last whole block */
-	uint64_t bytes_lost; /* after it: a partial block, garbage */
-	uint64_t n_segments_lost; /* segments dropped while scanning (bad CRC, cut) */
+	uint64_t bytes_lost; /* skipped while scanning: damaged or cut blocks, garbage */
+	/* segments dropped while scanning (damaged header, cut, gap in seq); damaged
+	 * segment data is reported by the cursor (segments_lost), on both open paths */
+	uint64_t n_segments_lost;
 };
 
 struct ebr_segment_info {
@@ -179,7 +181,7 @@ struct ebr_cursor_opts {
 struct ebr_cursor_stats {
 	uint64_t segments_read;
 	uint64_t segments_skipped; /* by time or type */
-	uint64_t segments_lost; /* CRC mismatch or undecodable */
+	uint64_t segments_lost; /* CRC mismatch, undecodable, or an unknown encoding */
 	uint64_t records;
 	uint64_t records_invalid; /* malformed records skipped */
 };
