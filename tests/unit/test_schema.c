@@ -50,7 +50,34 @@ static void test_builtin_matches_events_h(void **state)
 	const struct ebr_type *exec = ebr_schema__type(s, EBR_T_EXEC);
 
 	(void)state;
-	assert_int_equal(ebr_schema__type_count(s), 5);
+	static const struct {
+		unsigned id;
+		size_t size;
+		const char *family;
+	} sizes[] = {
+		{ EBR_T_EXEC, sizeof(struct ebr_exec_event), "process" },
+		{ EBR_T_FORK, sizeof(struct ebr_fork_event), "process" },
+		{ EBR_T_EXIT, sizeof(struct ebr_exit_event), "process" },
+		{ EBR_T_SYSCALL, sizeof(struct ebr_syscall_event), "syscall" },
+		{ EBR_T_CONNECT, sizeof(struct ebr_net_event), "network" },
+		{ EBR_T_TCP_CLOSE, sizeof(struct ebr_net_event), "network" },
+		{ EBR_T_UDP_RECV, sizeof(struct ebr_net_event), "network" },
+		{ EBR_T_KMALLOC, sizeof(struct ebr_kmem_event), "memory" },
+		{ EBR_T_PAGE_FREE, sizeof(struct ebr_page_event), "memory" },
+		{ EBR_T_BRK, sizeof(struct ebr_mmap_event), "memory" },
+		{ EBR_T_OPEN, sizeof(struct ebr_file_event), "file" },
+		{ EBR_T_CLOSE, sizeof(struct ebr_file_event), "file" },
+		{ EBR_T_CGROUP_INFO, sizeof(struct ebr_cgroup_info), "meta" },
+	};
+
+	assert_int_equal(ebr_schema__type_count(s), 25);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		const struct ebr_type *t = ebr_schema__type(s, sizes[i].id);
+
+		assert_non_null(t);
+		assert_int_equal(t->fixed_size, sizes[i].size);
+		assert_string_equal(t->family_name, sizes[i].family);
+	}
 	for (size_t i = 0; i < ebr_schema__type_count(s); i++) {
 		const struct ebr_type *t = ebr_schema__type_at(s, i);
 
@@ -73,7 +100,11 @@ static void test_builtin_matches_events_h(void **state)
 	assert_int_equal(ebr_type__field(exec, "comm")->size, EBR_COMM_LEN);
 	assert_int_equal(ebr_schema__type(s, EBR_T_PROBE_STATUS)->fixed_size, sizeof(struct ebr_probe_status));
 	assert_string_equal(ebr_schema__type(s, EBR_T_PROC_INFO)->family_name, "meta");
-	assert_null(ebr_schema__type(s, EBR_T_SYSCALL));
+	assert_int_equal(ebr_type__field(ebr_schema__type(s, EBR_T_TCP_CLOSE), "bytes_sent")->offset,
+			 offsetof(struct ebr_net_event, bytes_sent));
+	assert_int_equal(ebr_type__field(ebr_schema__type(s, EBR_T_OPEN), "filename")->offset,
+			 offsetof(struct ebr_file_event, filename));
+	assert_null(ebr_schema__type(s, 11));
 	assert_null(ebr_schema__type(s, 5000));
 	assert_null(ebr_type__field(exec, "nope"));
 }
