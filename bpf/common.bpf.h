@@ -144,9 +144,22 @@ static __always_inline void *reserve_event(__u32 size, __u16 type)
 	return e;
 }
 
+/*
+ * Waking the recorder costs more than writing the event. Unless asked for
+ * low latency, the recorder polls on a timer and is woken early only when
+ * the ring fills past wakeup_bytes.
+ */
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (!cfg.wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										 : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void submit_event(void *e)
 {
-	bpf_ringbuf_submit(e, cfg.rb_wakeup);
+	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
 static __always_inline void *scratch_buffer(void)
@@ -170,7 +183,7 @@ static __always_inline void output_scratch(void *rec, __u32 size, __u16 type)
 	size &= EBR_SCRATCH_SIZE - 1 + EBR_SCRATCH_SIZE; /* bound for the verifier */
 	if (size > EBR_SCRATCH_SIZE || size < sizeof(struct ebr_event_header))
 		return;
-	if (bpf_ringbuf_output(&events, rec, size, cfg.rb_wakeup))
+	if (bpf_ringbuf_output(&events, rec, size, wakeup_flags()))
 		count_drop(EBR_DROP_RINGBUF_FULL, type);
 }
 

@@ -23,6 +23,7 @@
 #define DEFAULT_SEGMENT (4u << 20)
 #define DEFAULT_SEGMENT_MS 1000
 #define SEGMENT_BUFFERS 4
+#define DRAIN_INTERVAL_MS 10 /* batched wakeups: the longest an event waits in the ring */
 
 struct ebr_recorder {
 	struct ebr_recorder_opts o;
@@ -239,6 +240,7 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		.max_path_size = r->o.max_path_size,
 		.families = r->o.families,
 		.filter_syscalls = r->o.syscalls != NULL,
+		.wakeup_bytes = r->o.low_latency ? 0 : r->o.ringbuf_size / 8,
 	};
 	struct rec_probe_opts po = {
 		.families = r->o.families,
@@ -286,7 +288,15 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
 
 	if (!r->started || r->stopped)
 		return -EINVAL;
+	if (!r->o.low_latency && timeout_ms > DRAIN_INTERVAL_MS)
+		timeout_ms = DRAIN_INTERVAL_MS;
+	/* returns early on a forced wakeup; without one it only waits */
 	n = ring_buffer__poll(r->rb, timeout_ms);
+	if (n >= 0 || n == -EINTR) {
+		int m = ring_buffer__consume(r->rb);
+
+		n = m < 0 ? m : (n > 0 ? n : 0) + m;
+	}
 	if (n < 0 && n != -EINTR) {
 		pr_err("reading the ring buffer failed: %s", strerror(-n));
 		return n;

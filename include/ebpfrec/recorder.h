@@ -34,6 +34,12 @@ struct ebr_recorder_opts {
 	uint32_t max_args_size; /* exec args bytes kept; 0: 1024 */
 	uint32_t max_path_size; /* path bytes kept; 0: 256 */
 	/*
+	 * How soon events reach the recorder: 0 (default) batches wakeups and
+	 * drains every 10 ms, or earlier when the ring is 1/8 full; 1 wakes the
+	 * recorder on every event (lowest latency, highest overhead).
+	 */
+	int low_latency;
+	/*
 	 * Kernel token buckets, events per second: [0] all families together,
 	 * [family] one family. 0: unlimited. Refused events are counted as
 	 * rate-limited drops.
