@@ -62,6 +62,8 @@ static void usage(FILE *out)
 		"      --segment-time DURATION  ... or after this long (default 1s): at most this\n"
 		"                             much is lost if the recorder is killed\n"
 		"  -z, --compression LEVEL    zstd level, 1 (fast, default) to 19\n"
+		"      --low-latency          wake the recorder for every event instead of every\n"
+		"                             10 ms (costs CPU under load; for live consumers)\n"
 		"      --max-args SIZE        bytes of exec arguments kept (default 1024, max 4096)\n"
 		"      --max-path SIZE        bytes of a path kept (default 256, max 4096)\n"
 		"  -v, --verbose              more messages (twice: libbpf debug output)\n"
@@ -134,13 +136,14 @@ static int parse_rate(const char *arg, uint64_t *rates)
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
-	       OPT_RATE };
+	       OPT_RATE, OPT_LOW_LATENCY };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "low-latency", no_argument, NULL, OPT_LOW_LATENCY },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "ringbuf-size", required_argument, NULL, 'b' },
 		{ "segment-size", required_argument, NULL, OPT_SEGSIZE },
@@ -177,6 +180,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case OPT_SYSCALLS:
 			if (parse_syscalls(optarg, a))
 				return -1;
+			break;
+		case OPT_LOW_LATENCY:
+			a->ro.low_latency = 1;
 			break;
 		case OPT_RATE:
 			if (parse_rate(optarg, a->ro.rate_limit))
@@ -264,6 +270,7 @@ static char *config_json(const struct record_args *a)
 	json_object_object_add(o, "ringbuf_size", json_object_new_int64(a->ro.ringbuf_size ? a->ro.ringbuf_size : 16 << 20));
 	json_object_object_add(o, "segment_size", json_object_new_int64(a->ro.segment_size ? a->ro.segment_size : 4 << 20));
 	json_object_object_add(o, "segment_ms", json_object_new_int64(a->ro.segment_ms ? a->ro.segment_ms : 1000));
+	json_object_object_add(o, "low_latency", json_object_new_boolean(a->ro.low_latency));
 	json_object_object_add(o, "compression_level", json_object_new_int(a->ro.compression_level ? a->ro.compression_level : 1));
 	json_object_object_add(o, "max_args_size", json_object_new_int(a->ro.max_args_size ? (int)a->ro.max_args_size : 1024));
 	json_object_object_add(o, "max_path_size", json_object_new_int(a->ro.max_path_size ? (int)a->ro.max_path_size : 256));
