@@ -38,6 +38,27 @@ struct {
 	__type(value, struct ebr_bucket);
 } buckets SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ebr_kfilter);
+} kfilter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EBR_KF_PID_ENTRIES);
+	__type(key, __u32); /* tgid */
+	__type(value, __u8);
+} kf_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EBR_KF_CGROUP_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} kf_cgroups SEC(".maps");
+
 /* Scratch space for variable-size records: too big for the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -59,6 +80,86 @@ static __always_inline void count_drop(__u32 reason, __u32 type)
 static __always_inline bool is_self(__u64 pid_tgid)
 {
 	return cfg.self_pid && (__u32)(pid_tgid >> 32) == cfg.self_pid;
+}
+
+static __always_inline struct ebr_kfilter *kfilter_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&kfilter, &zero);
+}
+
+static __always_inline bool type_bit(const struct ebr_kfilter *f, __u16 type)
+{
+	__u32 bit = type < EBR_TYPE_BITMAP_BITS ? type : EBR_TYPE_BITMAP_BITS - 1;
+
+	return (f->types[(bit / 64) & 1] >> (bit % 64)) & 1;
+}
+
+static __always_inline bool comm_equal(const char *a, const char *b)
+{
+	for (int i = 0; i < EBR_COMM_LEN; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			break;
+	}
+	return true;
+}
+
+/*
+ * Whether a process is wanted: pid set, uid, cgroup, comm. comm NULL means
+ * the current task's. Events from softirq context pass their owner's values.
+ */
+static __always_inline bool who_ok(__u32 tgid, __u32 uid, __u64 cgroup, const char *comm)
+{
+	struct ebr_kfilter *f = kfilter_get();
+
+	if (!f || !f->flags)
+		return true;
+	if ((f->flags & EBR_KF_PIDS) && !bpf_map_lookup_elem(&kf_pids, &tgid))
+		return false;
+	if ((f->flags & EBR_KF_UID) && uid != f->uid)
+		return false;
+	if ((f->flags & EBR_KF_CGROUPS) && !bpf_map_lookup_elem(&kf_cgroups, &cgroup))
+		return false;
+	if (f->flags & EBR_KF_COMM) {
+		char cur[EBR_COMM_LEN];
+
+		if (!comm) {
+			bpf_get_current_comm(cur, sizeof(cur));
+			comm = cur;
+		}
+		if (!comm_equal(comm, f->comm))
+			return false;
+	}
+	return true;
+}
+
+/* The current task is wanted; a refusal is counted against type. */
+static __always_inline bool who_wanted(__u32 tgid, __u16 type)
+{
+	if (who_ok(tgid, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL))
+		return true;
+	count_drop(EBR_DROP_FILTERED_KERNEL, type);
+	return false;
+}
+
+/* Whether an event of this type is wanted at all. */
+static __always_inline bool type_wanted(__u16 type)
+{
+	struct ebr_kfilter *f = kfilter_get();
+
+	if (!f || !(f->flags & EBR_KF_TYPES) || type_bit(f, type))
+		return true;
+	count_drop(EBR_DROP_FILTERED_KERNEL, type);
+	return false;
+}
+
+/* The current task, its type permitting: the common early exit of every program. */
+static __always_inline bool wanted(__u64 pid_tgid, __u16 type)
+{
+	return !is_self(pid_tgid) && type_wanted(type) && who_wanted(pid_tgid >> 32, type);
 }
 
 static __always_inline void fill_header(struct ebr_event_header *h, __u16 type, __u32 size,

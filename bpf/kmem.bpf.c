@@ -12,7 +12,7 @@ int BPF_PROG(kmalloc_node, unsigned long call_site, const void *ptr, size_t byte
 {
 	struct ebr_kmem_event *e;
 
-	if (is_self(bpf_get_current_pid_tgid()) || !rate_ok(EBR_FAM_MEMORY, EBR_T_KMALLOC))
+	if (!wanted(bpf_get_current_pid_tgid(), EBR_T_KMALLOC) || !rate_ok(EBR_FAM_MEMORY, EBR_T_KMALLOC))
 		return 0;
 	e = reserve_event(sizeof(*e), EBR_T_KMALLOC);
 	if (!e)
@@ -34,7 +34,7 @@ int BPF_PROG(kmalloc_nonode, unsigned long call_site, const void *ptr, size_t by
 {
 	struct ebr_kmem_event *e;
 
-	if (is_self(bpf_get_current_pid_tgid()) || !rate_ok(EBR_FAM_MEMORY, EBR_T_KMALLOC))
+	if (!wanted(bpf_get_current_pid_tgid(), EBR_T_KMALLOC) || !rate_ok(EBR_FAM_MEMORY, EBR_T_KMALLOC))
 		return 0;
 	e = reserve_event(sizeof(*e), EBR_T_KMALLOC);
 	if (!e)
@@ -55,7 +55,7 @@ int BPF_PROG(kfree, unsigned long call_site, const void *ptr)
 {
 	struct ebr_kmem_event *e;
 
-	if (!ptr || is_self(bpf_get_current_pid_tgid()) || !rate_ok(EBR_FAM_MEMORY, EBR_T_KFREE))
+	if (!ptr || !wanted(bpf_get_current_pid_tgid(), EBR_T_KFREE) || !rate_ok(EBR_FAM_MEMORY, EBR_T_KFREE))
 		return 0;
 	e = reserve_event(sizeof(*e), EBR_T_KFREE);
 	if (!e)
@@ -76,7 +76,7 @@ int BPF_PROG(mm_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 {
 	struct ebr_page_event *e;
 
-	if (is_self(bpf_get_current_pid_tgid()) || !rate_ok(EBR_FAM_MEMORY, EBR_T_PAGE_ALLOC))
+	if (!wanted(bpf_get_current_pid_tgid(), EBR_T_PAGE_ALLOC) || !rate_ok(EBR_FAM_MEMORY, EBR_T_PAGE_ALLOC))
 		return 0;
 	e = reserve_event(sizeof(*e), EBR_T_PAGE_ALLOC);
 	if (!e)
@@ -96,7 +96,7 @@ int BPF_PROG(mm_page_free, struct page *page, unsigned int order)
 {
 	struct ebr_page_event *e;
 
-	if (is_self(bpf_get_current_pid_tgid()) || !rate_ok(EBR_FAM_MEMORY, EBR_T_PAGE_FREE))
+	if (!wanted(bpf_get_current_pid_tgid(), EBR_T_PAGE_FREE) || !rate_ok(EBR_FAM_MEMORY, EBR_T_PAGE_FREE))
 		return 0;
 	e = reserve_event(sizeof(*e), EBR_T_PAGE_FREE);
 	if (!e)

@@ -24,6 +24,26 @@ struct ebr_sk_owner {
 	char comm[EBR_COMM_LEN];
 };
 
+/*
+ * The part of a filter the kernel decides, so unwanted events never cross
+ * the ring buffer. In a map, not rodata: a running recorder can change it.
+ */
+#define EBR_KF_TYPES (1u << 0) /* only types set in types[] */
+#define EBR_KF_PIDS (1u << 1) /* only thread groups in kf_pids */
+#define EBR_KF_FOLLOW (1u << 2) /* children of a kf_pids process join it at fork */
+#define EBR_KF_UID (1u << 3) /* only this uid */
+#define EBR_KF_CGROUPS (1u << 4) /* only cgroups in kf_cgroups */
+#define EBR_KF_COMM (1u << 5) /* only this comm */
+
+struct ebr_kfilter {
+	__u64 types[2]; /* bit per event type, as in segment type bitmaps */
+	__u32 flags; /* EBR_KF_* */
+	__u32 uid;
+	char comm[EBR_COMM_LEN];
+};
+
+#define EBR_KF_PID_ENTRIES 65536
+#define EBR_KF_CGROUP_ENTRIES 4096
 #define EBR_SK_OWNER_ENTRIES 65536
 #define EBR_SYSCALL_SLOTS 1024
 

@@ -20,7 +20,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	char *buf;
 	long n;
 
-	if (is_self(id))
+	if (!wanted(id, EBR_T_EXEC))
 		return 0;
 	e = scratch_buffer();
 	if (!e)
@@ -73,16 +73,21 @@ SEC("raw_tp/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct ebr_kfilter *f = kfilter_get();
 	struct ebr_fork_event *e;
-	__u32 child_tgid;
+	__u32 child_tgid = BPF_CORE_READ(child, tgid), parent_tgid = id >> 32;
+	__u8 one = 1;
 
-	if (is_self(id))
+	/* following a process tree: a child joins its parent's set before it can run */
+	if (f && (f->flags & EBR_KF_FOLLOW) && child_tgid != parent_tgid &&
+	    bpf_map_lookup_elem(&kf_pids, &parent_tgid))
+		bpf_map_update_elem(&kf_pids, &child_tgid, &one, BPF_ANY);
+	if (!wanted(id, EBR_T_FORK))
 		return 0;
 	e = reserve_event(sizeof(*e), EBR_T_FORK);
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, EBR_T_FORK, sizeof(*e), (struct task_struct *)bpf_get_current_task());
-	child_tgid = BPF_CORE_READ(child, tgid);
 	e->child_pid = child_tgid;
 	e->child_tid = BPF_CORE_READ(child, pid);
 	e->flags = child_tgid == (__u32)(id >> 32) ? EBR_FORK_THREAD : 0;
@@ -96,17 +101,19 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct ebr_kfilter *f = kfilter_get();
+	__u32 tgid = id >> 32;
 	struct ebr_exit_event *e;
 	__u32 code;
 
-	if (is_self(id))
-		return 0;
 	/* one event per process: only the last thread of the group reports */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
+	if (!wanted(id, EBR_T_EXIT))
+		goto forget;
 	e = reserve_event(sizeof(*e), EBR_T_EXIT);
 	if (!e)
-		return 0;
+		goto forget;
 	fill_header(&e->hdr, EBR_T_EXIT, sizeof(*e), p);
 	code = BPF_CORE_READ(p, exit_code);
 	e->raw_status = code;
@@ -115,5 +122,9 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	e->exit_code = (code >> 8) & 0xff;
 	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
 	submit_event(e);
+forget:
+	/* a followed process is gone: its pid may be reused by anyone */
+	if (f && (f->flags & EBR_KF_FOLLOW))
+		bpf_map_delete_elem(&kf_pids, &tgid);
 	return 0;
 }

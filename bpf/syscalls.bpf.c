@@ -77,7 +77,7 @@ static __noinline void emit_syscall(struct enter_state *st, struct call *c, __u3
 {
 	struct ebr_syscall_event *e;
 
-	if (!rate_ok(EBR_FAM_SYSCALL, EBR_T_SYSCALL))
+	if (!type_wanted(EBR_T_SYSCALL) || !rate_ok(EBR_FAM_SYSCALL, EBR_T_SYSCALL))
 		return;
 	e = reserve_event(sizeof(*e), EBR_T_SYSCALL);
 	if (!e)
@@ -190,7 +190,7 @@ static __always_inline void do_emit_file(struct enter_state *st, struct call *c)
 	__u32 off = sizeof(*e), len = 0;
 	__u64 key;
 
-	if (!rate_ok(EBR_FAM_FILE, type))
+	if (!type_wanted(type) || !rate_ok(EBR_FAM_FILE, type))
 		return;
 	e = scratch_buffer();
 	if (!e)
@@ -278,7 +278,7 @@ static __always_inline void do_emit_mmap(struct enter_state *st, struct call *c)
 	__u16 type = nr == NR_mmap ? EBR_T_MMAP : nr == NR_munmap ? EBR_T_MUNMAP : EBR_T_BRK;
 	struct ebr_mmap_event *e;
 
-	if (!rate_ok(EBR_FAM_MEMORY, type))
+	if (!type_wanted(type) || !rate_ok(EBR_FAM_MEMORY, type))
 		return;
 	e = reserve_event(sizeof(*e), type);
 	if (!e)
@@ -328,7 +328,7 @@ static __always_inline void do_emit_net(struct enter_state *st, struct call *c)
 	if (!is_connect && !is_accept && (proto != IPPROTO_UDP || ret == -EAGAIN))
 		return; /* send/receive are recorded for UDP; TCP has its state events */
 	type = is_connect ? EBR_T_CONNECT : is_accept ? EBR_T_ACCEPT : is_send ? EBR_T_UDP_SEND : EBR_T_UDP_RECV;
-	if (!rate_ok(EBR_FAM_NETWORK, type))
+	if (!type_wanted(type) || !rate_ok(EBR_FAM_NETWORK, type))
 		return;
 	e = reserve_event(sizeof(*e), type);
 	if (!e)
@@ -381,7 +381,7 @@ static __always_inline void do_emit_failed_exec(struct enter_state *st, struct c
 	__u32 off = sizeof(*e), start;
 	long n;
 
-	if (!e)
+	if (!e || !type_wanted(EBR_T_EXEC))
 		return;
 	fill_header(&e->hdr, EBR_T_EXEC, 0, task);
 	e->hdr.ts = now;
@@ -443,6 +443,20 @@ static __always_inline bool net_nr(__u32 nr)
 	       nr == NR_recvfrom || nr == NR_sendmsg || nr == NR_recvmsg;
 }
 
+/* The type an exit is counted as when the kernel filter refuses its process; 0: none. */
+static __always_inline __u16 exit_type(__u32 nr)
+{
+	if (family_on(EBR_FAM_SYSCALL))
+		return EBR_T_SYSCALL;
+	if (family_on(EBR_FAM_FILE) && file_op(nr))
+		return file_type(file_op(nr));
+	if (family_on(EBR_FAM_MEMORY) && (nr == NR_mmap || nr == NR_munmap || nr == NR_brk))
+		return EBR_T_MMAP;
+	if (family_on(EBR_FAM_NETWORK) && net_nr(nr))
+		return EBR_T_CONNECT;
+	return 0;
+}
+
 /* Whether any enabled family needs this call's entry; most calls need none when syscall is off. */
 static __always_inline bool entry_wanted(__u32 nr)
 {
@@ -460,9 +474,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	struct enter_state *st;
 	__u32 nr = (__u32)id;
 
-	if (is_self(bpf_get_current_pid_tgid()))
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (is_self(pid_tgid) || !entry_wanted(nr))
 		return 0;
-	if (!entry_wanted(nr))
+	/* an unwanted process is counted once, at exit, not twice */
+	if (!who_ok(pid_tgid >> 32, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL))
 		return 0;
 	task = bpf_get_current_task_btf();
 	st = bpf_task_storage_get(&enter, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -503,15 +520,21 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct call c = { .ret = ret };
+	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *task;
 	struct enter_state *st;
 
-	if (is_self(bpf_get_current_pid_tgid()))
+	if (is_self(id))
 		return 0;
+	c.nr = (__u32)SYSCALL_NR_OF(regs);
+	if (!who_ok(id >> 32, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL)) {
+		if (exit_type(c.nr))
+			count_drop(EBR_DROP_FILTERED_KERNEL, exit_type(c.nr));
+		return 0;
+	}
 	task = bpf_get_current_task_btf();
 	c.task = (__u64)task;
 	c.now = bpf_ktime_get_boot_ns();
-	c.nr = (__u32)SYSCALL_NR_OF(regs);
 	st = bpf_task_storage_get(&enter, task, 0, 0);
 	if (!st || st->nr != c.nr) {
 		/* the call began before recording started (or was not wanted): only its end is known */

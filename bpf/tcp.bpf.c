@@ -10,13 +10,29 @@
 
 #define TCP_CLOSE 7
 
+/* The kernel filter, applied to the socket's owner when there is one. */
+static __always_inline bool tcp_wanted(struct sock *sk, __u16 type)
+{
+	__u64 key = (__u64)sk, id = bpf_get_current_pid_tgid();
+	struct ebr_sk_owner *o = bpf_map_lookup_elem(&sk_owner, &key);
+
+	if (!type_wanted(type))
+		return false;
+	if (!o)
+		return !is_self(id) && who_wanted(id >> 32, type);
+	if (cfg.self_pid && o->pid == cfg.self_pid)
+		return false;
+	if (who_ok(o->pid, o->uid, o->cgroup_id, o->comm))
+		return true;
+	count_drop(EBR_DROP_FILTERED_KERNEL, type);
+	return false;
+}
+
 static __always_inline struct ebr_net_event *tcp_event(struct sock *sk, __u16 type)
 {
 	struct ebr_net_event *e;
 
-	if (is_self(bpf_get_current_pid_tgid()))
-		return NULL;
-	if (!rate_ok(EBR_FAM_NETWORK, type))
+	if (!tcp_wanted(sk, type) || !rate_ok(EBR_FAM_NETWORK, type))
 		return NULL;
 	e = reserve_event(sizeof(*e), type);
 	if (!e)

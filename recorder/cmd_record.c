@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* `ebpfrec record`: parse options, run a recording session, print a summary. */
+#define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <spawn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,8 @@
 #include "events.h"
 #include "maps.h"
 #include "names.h"
+#include "procsnap.h"
 #include "profiles.h"
-
-extern char **environ;
 
 static volatile sig_atomic_t stop_signal;
 
@@ -45,13 +45,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ebpfrec record [-o FILE] [-d DURATION] [OPTIONS] [-- COMMAND [ARGS...]]\n\n"
 		"Record kernel events into a capture file. Needs root (or CAP_BPF + CAP_PERFMON).\n"
-		"Stops after DURATION, when COMMAND exits, or on SIGINT/SIGTERM/SIGHUP; the capture\n"
-		"is closed with its index in every case.\n\n"
+		"With COMMAND, records that command and everything it starts (the kernel follows\n"
+		"the process tree at fork); with -p, those processes and their descendants;\n"
+		"otherwise the whole system. Stops after DURATION, when COMMAND (or every -p\n"
+		"process) exits, or on SIGINT/SIGTERM/SIGHUP; the capture is closed with its index\n"
+		"in every case.\n\n"
 		"options:\n"
 		"  -o, --output FILE          capture to write (default trace.ebc); created 0600,\n"
 		"                             never over an existing file unless --force\n"
 		"  -d, --duration DURATION    stop after this long: 10, 1.5s, 500ms, 2m\n"
-		"  -p, --profile NAMES        families to record, a comma-separated list of:\n"
+		"  -p, --pid PIDS             record these processes and their descendants\n"
+		"  -a, --all                  with COMMAND: record the whole system, not just it\n"
+		"  -P, --profile NAMES        families to record, a comma-separated list of:\n"
 		"%s"
 		"      --syscalls NAMES       syscall family: only these calls (openat,read,...)\n"
 		"      --rate FAMILY=N        at most N events/s of a family (all=N: of all together);\n"
@@ -77,9 +82,19 @@ static void usage(FILE *out)
 		profiles);
 }
 
+#define MAX_PIDS 64
+
 struct record_args {
 	struct ebr_recorder_opts ro;
 	uint32_t syscalls[EBR_SYSCALL_SLOTS];
+	uint32_t pids[MAX_PIDS];
+	size_t n_pids;
+	int all;
+	pid_t child; /* COMMAND, held until the recorder is ready */
+	int go_fd;
+	struct ebr_kfilter_spec kf;
+	uint32_t *followed; /* -p processes and their descendants, and COMMAND */
+	size_t n_followed;
 	uint64_t duration_ns;
 	int verbose, quiet;
 	char **command;
@@ -108,6 +123,23 @@ static int parse_syscalls(const char *list, struct record_args *a)
 	free(copy);
 	a->ro.syscalls = a->syscalls;
 	return 0;
+}
+
+static int parse_pids(const char *list, struct record_args *a)
+{
+	char *copy = strdup(list), *save = NULL;
+	int err = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (parse_u64(tok, &v) || !v || v > UINT32_MAX || a->n_pids == MAX_PIDS)
+			err = -1;
+		else
+			a->pids[a->n_pids++] = (uint32_t)v;
+	}
+	free(copy);
+	return copy ? err : -1;
 }
 
 /* FAMILY=N: "memory=5000", "all=100000" */
@@ -140,7 +172,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "profile", required_argument, NULL, 'p' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "low-latency", no_argument, NULL, OPT_LOW_LATENCY },
@@ -161,7 +195,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 
 	a->ro.sz = sizeof(a->ro);
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+o:d:p:b:z:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:P:ab:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->ro.output = optarg;
@@ -173,9 +207,16 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case OPT_FORCE:
 			a->ro.force = 1;
 			break;
-		case 'p':
+		case 'P':
 			if (rec_profiles__parse(optarg, &a->ro.families, a->ro.rate_limit))
 				return -1;
+			break;
+		case 'p':
+			if (parse_pids(optarg, a))
+				goto bad;
+			break;
+		case 'a':
+			a->all = 1;
 			break;
 		case OPT_SYSCALLS:
 			if (parse_syscalls(optarg, a))
@@ -366,34 +407,98 @@ static void print_summary(struct ebr_recorder *r, const char *path, double secs)
 			s->events ? (double)st.st_size / (double)s->events : 0.0);
 }
 
-static int spawn_command(char **command, pid_t *pid)
+/* Where execvp would find name; resolved before fork so the child only execs. */
+static int resolve_program(const char *name, char *out, size_t len)
 {
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int err;
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
 
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	/* the child starts with default signal handling and nothing blocked */
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	err = posix_spawnp(pid, command[0], NULL, &attr, command, environ);
-	posix_spawnattr_destroy(&attr);
-	if (err)
-		fprintf(stderr, "ebpfrec record: cannot run %s: %s\n", command[0], strerror(err));
-	return err ? -err : 0;
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", name);
+		if (access(out, X_OK) == 0) {
+			free(copy);
+			return 0;
+		}
+	}
+	free(copy);
+	return -ENOENT;
+}
+
+/*
+ * Fork COMMAND held at a pipe: the recorder adds its pid to the followed set
+ * before it may exec, so not one of its events is missed.
+ */
+static int spawn_held(char **command, pid_t *pid, int *go_fd)
+{
+	char prog[4096];
+	int fds[2], err = resolve_program(command[0], prog, sizeof(prog));
+
+	if (err) {
+		fprintf(stderr, "ebpfrec record: cannot run %s: %s\n", command[0], strerror(-err));
+		return err;
+	}
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	*pid = fork();
+	if (*pid < 0) {
+		err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (*pid == 0) {
+		char go;
+
+		/* only async-signal-safe calls until exec: the parent has threads */
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127);
+		execv(prog, command);
+		_exit(127);
+	}
+	close(fds[0]);
+	*go_fd = fds[1];
+	return 0;
+}
+
+static int release(int go_fd)
+{
+	int ok = write(go_fd, "g", 1) == 1;
+
+	close(go_fd);
+	return ok ? 0 : -EPIPE;
+}
+
+static int all_gone(const uint32_t *pids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kill((pid_t)pids[i], 0) == 0 || errno != ESRCH)
+			return 0;
+	return 1;
 }
 
 static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 {
 	uint64_t t0 = mono_ns(), deadline = a->duration_ns ? t0 + a->duration_ns : 0;
-	pid_t child = 0;
+	pid_t child = a->child;
 	int status, err = 0, child_done = 0;
 
-	if (a->command && spawn_command(a->command, &child))
-		return -ENOENT;
+	if (a->go_fd >= 0) {
+		err = release(a->go_fd);
+		a->go_fd = -1;
+	}
+	if (err) {
+		ebr_recorder__stop(r);
+		return err;
+	}
 	while (!stop_signal) {
 		int n = ebr_recorder__poll(r, 100);
 
@@ -407,6 +512,8 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 			child_done = 1;
 			break;
 		}
+		if (!a->command && a->n_pids && all_gone(a->pids, a->n_pids))
+			break;
 	}
 	if (child && !child_done) {
 		/* stopping early: the command is stopped too, then waited for */
@@ -423,14 +530,75 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 	}
 	if (!a->quiet && !err)
 		print_summary(r, path, (double)(mono_ns() - t0) / 1e9);
-	if (child_done && a->verbose && WIFEXITED(status))
+	if (child_done && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		fprintf(stderr, "ebpfrec record: %s could not be started\n", a->command[0]);
+	else if (child_done && a->verbose && WIFEXITED(status))
 		fprintf(stderr, "ebpfrec: %s exited with status %d\n", a->command[0], WEXITSTATUS(status));
 	return err;
 }
 
+/*
+ * What the kernel should let through from the start: COMMAND's process (held
+ * before exec) or the -p processes with their descendants, followed at fork.
+ */
+static int prepare_following(struct record_args *a)
+{
+	for (size_t i = 0; i < a->n_pids; i++) {
+		uint32_t *tree;
+		int n;
+
+		if (kill((pid_t)a->pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "ebpfrec record: no process %u\n", a->pids[i]);
+			return -ESRCH;
+		}
+		n = procsnap__descendants("/proc", a->pids[i], &tree);
+		if (n < 0)
+			return n;
+		a->followed = realloc(a->followed, (a->n_followed + (size_t)n + 1) * sizeof(*tree));
+		if (!a->followed) {
+			free(tree);
+			return -ENOMEM;
+		}
+		memcpy(a->followed + a->n_followed, tree, (size_t)n * sizeof(*tree));
+		a->n_followed += (size_t)n;
+		free(tree);
+	}
+	if (a->command) {
+		int err = spawn_held(a->command, &a->child, &a->go_fd);
+
+		if (err)
+			return err;
+		if (!a->all) {
+			a->followed = realloc(a->followed, (a->n_followed + 1) * sizeof(*a->followed));
+			if (!a->followed)
+				return -ENOMEM;
+			a->followed[a->n_followed++] = (uint32_t)a->child;
+		}
+	}
+	if (a->n_followed) {
+		a->kf = (struct ebr_kfilter_spec){
+			.sz = sizeof(a->kf), .pids = a->followed, .n_pids = a->n_followed, .follow = 1, .uid = -1,
+		};
+		a->ro.kfilter = &a->kf;
+		/* following needs fork and exit events, whatever the profile */
+		a->ro.families |= a->ro.families ? EBR_FAMILY_BIT(EBR_FAM_PROCESS) : 0;
+	}
+	return 0;
+}
+
+static void abandon_child(struct record_args *a)
+{
+	int status;
+
+	if (a->go_fd >= 0)
+		close(a->go_fd); /* the held child reads EOF and exits */
+	if (a->child > 0)
+		waitpid(a->child, &status, 0);
+}
+
 int cmd_record(int argc, char **argv)
 {
-	struct record_args a = {0};
+	struct record_args a = { .go_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ebr_recorder *r;
 	char *cfg, *cmdline;
@@ -442,12 +610,19 @@ int cmd_record(int argc, char **argv)
 	cli_log_setup(a.verbose);
 	if (!a.ro.output)
 		a.ro.output = "trace.ebc";
+	if (prepare_following(&a)) {
+		abandon_child(&a);
+		free(a.followed);
+		return EXIT_FAIL;
+	}
 	cfg = config_json(&a);
 	cmdline = join_argv(argc, argv);
 	a.ro.config_json = cfg;
 	a.ro.command_line = cmdline;
 	r = ebr_recorder__new(&a.ro);
 	if (!r) {
+		abandon_child(&a);
+		free(a.followed);
 		free(cfg);
 		free(cmdline);
 		return EXIT_USAGE;
@@ -458,10 +633,10 @@ int cmd_record(int argc, char **argv)
 	err = ebr_recorder__start(r);
 	if (!err)
 		err = run(r, &a, a.ro.output);
-	else if (err == -EPERM || err == -EACCES)
-		fprintf(stderr, "ebpfrec record: permission denied: recording needs root "
-				"(or CAP_BPF and CAP_PERFMON)\n");
+	else
+		abandon_child(&a);
 	ebr_recorder__free(r);
+	free(a.followed);
 	free(cfg);
 	free(cmdline);
 	return err ? EXIT_FAIL : EXIT_OK;

@@ -39,7 +39,17 @@ void rec_libbpf_setup(int verbose)
 }
 
 
-static const char *const shared_names[REC_SHARED_MAPS] = { "events", "drops", "buckets", "sk_owner" };
+static const char *const shared_names[REC_SHARED_MAPS] = {
+	"events", "drops", "buckets", "sk_owner", "kfilter", "kf_pids", "kf_cgroups",
+};
+
+int rec_probes__map_fd(const struct rec_probes *p, const char *name)
+{
+	for (unsigned k = 0; k < REC_SHARED_MAPS; k++)
+		if (!strcmp(shared_names[k], name))
+			return p->shared_fds[k];
+	return -1;
+}
 
 static void add_status(struct rec_probes *p, unsigned family, const char *name, const char *point,
 		       int err, const char *message)
@@ -235,6 +245,7 @@ void rec_probes__init(struct rec_probes *p)
 
 int rec_probes__load(struct rec_probes *p, const struct rec_probe_opts *o)
 {
+	int maps_ready_done = 0;
 	int err;
 
 	p->ncpus = libbpf_num_possible_cpus();
@@ -270,6 +281,10 @@ int rec_probes__load(struct rec_probes *p, const struct rec_probe_opts *o)
 		err = adopt_shared_maps(p, ro->object(skel));
 		if (!err)
 			err = fill_syscall_filter(ro->object(skel), o);
+		if (!err && o->maps_ready && !maps_ready_done) {
+			err = o->maps_ready(p, o->ctx);
+			maps_ready_done = 1;
+		}
 		if (err) {
 			ro->destroy(skel);
 			return err;

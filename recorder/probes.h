@@ -23,7 +23,7 @@ struct rec_loaded {
 	size_t n_links;
 };
 
-#define REC_SHARED_MAPS 4 /* events, drops, buckets, sk_owner */
+#define REC_SHARED_MAPS 7 /* events, drops, buckets, sk_owner, kfilter, kf_pids, kf_cgroups */
 
 struct rec_probes {
 	int shared_fds[REC_SHARED_MAPS];
@@ -44,6 +44,9 @@ struct rec_probe_opts {
 	const struct ebr_bpf_config *cfg;
 	const uint32_t *syscalls; /* syscall numbers to record; NULL: all */
 	size_t n_syscalls;
+	/* called once the shared maps exist, before any program attaches */
+	int (*maps_ready)(struct rec_probes *p, void *ctx);
+	void *ctx;
 };
 
 /* Marks every map as not yet created; call before anything else. */
@@ -55,6 +58,8 @@ void rec_probes__detach(struct rec_probes *p);
 /* Sum the per-CPU drop counters into out[EBR_DROP_NR * EBR_DROP_TYPE_SLOTS]. */
 int rec_probes__read_drops(struct rec_probes *p, uint64_t *out);
 void rec_probes__close(struct rec_probes *p);
+/* The fd of a shared map by name, or -1. */
+int rec_probes__map_fd(const struct rec_probes *p, const char *name);
 
 void rec_libbpf_setup(int verbose);
 

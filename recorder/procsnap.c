@@ -165,3 +165,67 @@ int procsnap__collect(struct ebr_buf *out, const char *proc_root, const char *cg
 	closedir(d);
 	return out->err;
 }
+
+struct pp {
+	uint32_t pid, ppid;
+};
+
+int procsnap__descendants(const char *proc_root, uint32_t pid, uint32_t **out)
+{
+	DIR *d = opendir(proc_root);
+	struct pp *all = NULL;
+	size_t n = 0, cap = 0, n_out = 1;
+	uint32_t *res = malloc(sizeof(*res));
+	struct dirent *de;
+
+	if (!d || !res) {
+		int err = d ? -ENOMEM : -errno;
+
+		if (d)
+			closedir(d);
+		free(res);
+		return err;
+	}
+	res[0] = pid;
+	while ((de = readdir(d))) {
+		char stat_buf[1024];
+		uint32_t ppid, flags;
+		uint64_t start;
+		int pfd;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
+			continue;
+		if (read_small(pfd, "stat", stat_buf, sizeof(stat_buf)) > 0 &&
+		    !parse_stat(stat_buf, &ppid, &flags, &start)) {
+			if (n == cap) {
+				void *m = realloc(all, (cap = cap ? cap * 2 : 256) * sizeof(*all));
+
+				if (!m) {
+					close(pfd);
+					break;
+				}
+				all = m;
+			}
+			all[n++] = (struct pp){ (uint32_t)strtoul(de->d_name, NULL, 10), ppid };
+		}
+		close(pfd);
+	}
+	closedir(d);
+	/* breadth first: res grows as children of its members are found */
+	for (size_t i = 0; i < n_out; i++)
+		for (size_t k = 0; k < n; k++)
+			if (all[k].ppid == res[i] && all[k].pid != res[i]) {
+				void *m = realloc(res, (n_out + 1) * sizeof(*res));
+
+				if (!m)
+					break;
+				res = m;
+				res[n_out++] = all[k].pid;
+			}
+	free(all);
+	*out = res;
+	return (int)n_out;
+}

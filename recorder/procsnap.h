@@ -17,4 +17,10 @@
 int procsnap__collect(struct ebr_buf *out, const char *proc_root, const char *cgroup2_root,
 		      uint64_t now_boot_ns);
 
+/*
+ * pid and every process below it now, from /proc (ppid links). *out is
+ * malloc'd. Returns the count or -errno.
+ */
+int procsnap__descendants(const char *proc_root, uint32_t pid, uint32_t **out);
+
 #endif

@@ -15,6 +15,7 @@
 #include "ebpfrec/schema.h"
 #include "cgroups.h"
 #include "internal.h"
+#include "kfilter.h"
 #include "probes.h"
 #include "procsnap.h"
 #include "seg_queue.h"
@@ -230,6 +231,45 @@ static void set_rate_limits(struct ebr_bpf_config *cfg, const uint64_t *rates)
 	}
 }
 
+static int initial_kfilter(struct rec_probes *p, void *ctx)
+{
+	struct ebr_recorder *r = ctx;
+	int err = r->o.kfilter ? rec_kfilter__apply(p, r->o.kfilter) : 0;
+
+	if (err)
+		pr_err("cannot set the kernel filter: %s", strerror(-err));
+	return err;
+}
+
+int ebr_recorder__set_kfilter(struct ebr_recorder *r, const struct ebr_kfilter_spec *spec)
+{
+	int err;
+
+	if (!r->started)
+		return -EINVAL;
+	err = rec_kfilter__apply(&r->probes, spec);
+	if (err)
+		pr_err("cannot change the kernel filter: %s", strerror(-err));
+	return err;
+}
+
+int ebr_recorder__follow(struct ebr_recorder *r, uint32_t pid)
+{
+	uint32_t *tree = NULL;
+	int n, err;
+
+	if (!r->started)
+		return -EINVAL;
+	n = procsnap__descendants("/proc", pid, &tree);
+	if (n < 0)
+		return n;
+	err = rec_kfilter__add_pids(&r->probes, tree, (size_t)n);
+	free(tree);
+	if (err)
+		pr_err("cannot follow process %u: %s", pid, strerror(-err));
+	return err;
+}
+
 int ebr_recorder__start(struct ebr_recorder *r)
 {
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
@@ -248,6 +288,8 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		.cfg = &cfg,
 		.syscalls = r->o.syscalls,
 		.n_syscalls = r->o.n_syscalls,
+		.maps_ready = initial_kfilter,
+		.ctx = r,
 	};
 	int err;
 

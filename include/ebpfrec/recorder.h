@@ -47,8 +47,25 @@ struct ebr_recorder_opts {
 	uint64_t rate_limit[8];
 	const uint32_t *syscalls; /* syscall family: only these numbers; NULL: all */
 	size_t n_syscalls;
+	const struct ebr_kfilter_spec *kfilter; /* applied before any probe attaches; may be NULL */
 	const char *config_json; /* stored verbatim in the capture, may be NULL */
 	const char *command_line; /* stored as a note, may be NULL */
+};
+
+/*
+ * What the kernel decides before an event is written (the rest of a filter
+ * runs in the recorder). Unset parts allow everything.
+ */
+struct ebr_kfilter_spec {
+	size_t sz; /* sizeof(struct ebr_kfilter_spec) */
+	const uint64_t *types; /* [2]: bit per event type; NULL: every type */
+	const uint32_t *pids; /* thread group ids; NULL: every process */
+	size_t n_pids;
+	int follow; /* children of those processes join the set when they fork */
+	int64_t uid; /* -1: any */
+	const uint64_t *cgroups; /* cgroup v2 ids; NULL: any */
+	size_t n_cgroups;
+	const char *comm; /* NULL: any */
 };
 
 struct ebr_recorder_stats {
@@ -72,6 +89,13 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts);
  * nothing at all can be recorded or the capture cannot be created.
  */
 int ebr_recorder__start(struct ebr_recorder *r);
+/* Replace the kernel-side filter of a running recorder; no program is reloaded. */
+int ebr_recorder__set_kfilter(struct ebr_recorder *r, const struct ebr_kfilter_spec *spec);
+/*
+ * Record this process and, from now on, its descendants (those already
+ * running are found in /proc). Switches the recorder to following.
+ */
+int ebr_recorder__follow(struct ebr_recorder *r, uint32_t pid);
 /* Drain the ring buffer for up to timeout_ms. Returns records drained or -errno. */
 int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms);
 /* Detach, drain what is left, write the index and close the capture. */

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef EBPFREC_RECORDER_KFILTER_H
+#define EBPFREC_RECORDER_KFILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ebpfrec/recorder.h"
+#include "probes.h"
+
+/* Replace the kernel filter with spec (NULL: record everything). */
+int rec_kfilter__apply(const struct rec_probes *p, const struct ebr_kfilter_spec *spec);
+/* Add processes to a followed set (switching to following if needed). */
+int rec_kfilter__add_pids(const struct rec_probes *p, const uint32_t *pids, size_t n);
+
+#endif
