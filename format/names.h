@@ -11,4 +11,7 @@ int ebr_errno_from_name(const char *name);
 /* "SIGKILL", "SIGRTMIN+3", or the number written into buf. */
 const char *ebr_signal_name(unsigned sig, char *buf, size_t len);
 
+/* Signal number for "SIGKILL", "kill", "SIGRTMIN+3" (case-insensitive), or -1. */
+int ebr_signal_from_name(const char *name);
+
 #endif
