@@ -146,6 +146,15 @@ struct hdr_spec {
 	const char *comm;
 };
 
+/* A NUL-padded char array, full to the last byte when the text is that long (as comm is). */
+static inline void set_chars(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	memset(dst, 0, size);
+	memcpy(dst, src, n < size ? n : size);
+}
+
 static inline void fill_hdr(struct ebr_event_header *h, unsigned type, const struct hdr_spec *s)
 {
 	h->ts = s->ts;
@@ -158,7 +167,7 @@ static inline void fill_hdr(struct ebr_event_header *h, unsigned type, const str
 	h->pidns = 4026531836u;
 	h->mntns = 4026531840u;
 	h->cgroup_id = 77;
-	strncpy(h->comm, s->comm, sizeof(h->comm));
+	set_chars(h->comm, sizeof(h->comm), s->comm);
 }
 
 /* Each builder appends one record to b and returns its offset. */
@@ -252,7 +261,7 @@ static inline size_t add_kmalloc(struct ebr_buf *b, const struct hdr_spec *s, ui
 	fill_hdr(&e->hdr, T_KMALLOC, s);
 	e->size = size;
 	e->ptr = ptr;
-	strncpy(e->filename, name, sizeof(e->filename));
+	set_chars(e->filename, sizeof(e->filename), name);
 	e->s8 = s8;
 	e->u8 = 200;
 	e->s16 = s16;

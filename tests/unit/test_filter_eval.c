@@ -399,6 +399,34 @@ static void test_short_record(void **state)
 	ebr_filter__free(f);
 }
 
+/* A comm that fills its 16 bytes has no NUL: compared by its length, never read past. */
+static void test_full_comm(void **state)
+{
+	static const struct {
+		const char *expr;
+		int want;
+	} c[] = {
+		{ "comm = abcdefghijklmnop", 1 }, { "comm = abcdefghijklmnopq", 0 },
+		{ "comm = abcdefghijklmno", 0 },	 { "comm glob \"*p\"", 1 },
+		{ "comm contains nop", 1 },	 { "comm contains nopq", 0 },
+	};
+	struct ebr_buf b = { 0 };
+	size_t off = add_fork(&b, &(struct hdr_spec){ 1, 5, 1, 0, "abcdefghijklmnop" }, 6, 0, 0);
+
+	(void)state;
+	assert_int_equal(b.err, 0);
+	assert_int_equal(((const struct ebr_event_header *)(b.p + off))->comm[15], 'p');
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ebr_filter *f = ebr_filter__compile(schema, c[i].expr, NULL);
+
+		assert_non_null(f);
+		if (ebr_filter__match(f, (const void *)(b.p + off)) != c[i].want)
+			fail_msg("'%s' should give %d", c[i].expr, c[i].want);
+		ebr_filter__free(f);
+	}
+	ebr_buf__free(&b);
+}
+
 /* A chain of 500 conditions costs no recursion depth. */
 static void test_long_chain(void **state)
 {
@@ -472,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_missing_field_rule),
 		cmocka_unit_test(test_unknown_type),
 		cmocka_unit_test(test_short_record),
+		cmocka_unit_test(test_full_comm),
 		cmocka_unit_test(test_long_chain),
 		cmocka_unit_test(test_severity_of),
 		cmocka_unit_test(test_glob_vs_fnmatch),
