@@ -427,6 +427,51 @@ static void test_shorthand_compiles(void **state)
 	free(s);
 }
 
+/*
+ * Expressions glued from random tokens (fixed seed): each either compiles
+ * and evaluates, or fails with a message and a column inside the text.
+ */
+static void test_random_expressions(void **state)
+{
+	static const char *const toks[] = {
+		"pid", "comm", "args", "daddr", "ret", "type", "family", "severity", "errno", "system",
+		"thread", "ts", "size", "data", "=", "!=", "<", ">=", "in", "not", "and", "or", "glob",
+		"contains", "(", ")", ",", "!", "&&", "||", "1", "-1", "0x", "4k", "1.5s", "exec",
+		"ENOENT", "SIGKILL", "10.0.0.0/8", "::1/200", "\"a*\"", "'x", "\"\\x", "[", "*", "&",
+		"\x01", "warning", "true", "abc",
+	};
+	struct ebr_buf b = { 0 };
+	size_t off = add_exec(&b, &(struct hdr_spec){ 1, 2, 3, 4, "x" }, -2, "/a", "a\0b", 3);
+	unsigned seed = 12345, compiled = 0;
+	char expr[256];
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		struct ebr_filter_error err;
+		struct ebr_filter *f;
+		size_t o = 0;
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 9;
+
+		for (int k = 0; k < n; k++) {
+			const char *t = toks[((seed = seed * 1103515245 + 12345) >> 16) % (sizeof(toks) / sizeof(toks[0]))];
+
+			o += (size_t)snprintf(expr + o, sizeof(expr) - o, "%s%s", k ? " " : "", t);
+		}
+		f = ebr_filter__compile(schema, expr, &err);
+		if (f) {
+			compiled++;
+			(void)ebr_filter__match(f, (const void *)(b.p + off));
+			ebr_filter__free(f);
+			continue;
+		}
+		if (!err.message[0] || err.column < 1 || err.column > strlen(expr) + 1)
+			fail_msg("'%s': column %u, message '%s'", expr, err.column, err.message);
+	}
+	print_message("%u of 20000 random expressions compiled\n", compiled);
+	assert_true(compiled > 50);
+	ebr_buf__free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_shorthands),
 		cmocka_unit_test(test_shorthand_compiles),
+		cmocka_unit_test(test_random_expressions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
