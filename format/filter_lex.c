@@ -171,9 +171,9 @@ int flt_tok_is(const struct flt_tok *t, const char *kw)
 void flt_tok_describe(const struct flt_tok *t, char *buf, size_t len)
 {
 	static const char *const punct_names[] = {
-		[FT_LPAREN] = "'('", [FT_RPAREN] = "')'", [FT_COMMA] = "','", [FT_EQ] = "'='",
-		[FT_NE] = "'!='",    [FT_LT] = "'<'",	  [FT_LE] = "'<='",   [FT_GT] = "'>'",
-		[FT_GE] = "'>='",    [FT_BANG] = "'!'",	  [FT_ANDAND] = "'&&'", [FT_OROR] = "'||'",
+		[FT_LPAREN] = "'('", [FT_RPAREN] = "')'", [FT_COMMA] = "','",	  [FT_EQ] = "'='",
+		[FT_NE] = "'!='",    [FT_LT] = "'<'",	   [FT_LE] = "'<='",	  [FT_GT] = "'>'",
+		[FT_GE] = "'>='",    [FT_BANG] = "'!'",	   [FT_ANDAND] = "'&&'", [FT_OROR] = "'||'",
 	};
 
 	switch (t->type) {

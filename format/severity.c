@@ -35,8 +35,8 @@ static const struct sev_rule rules[] = {
 };
 
 static const char *const sev_names[EBR_SEV_NR] = {
-	[EBR_SEV_INFO] = "info",	 [EBR_SEV_NOTICE] = "notice", [EBR_SEV_WARNING] = "warning",
-	[EBR_SEV_ERROR] = "error",	 [EBR_SEV_CRITICAL] = "critical",
+	[EBR_SEV_INFO] = "info",   [EBR_SEV_NOTICE] = "notice",	    [EBR_SEV_WARNING] = "warning",
+	[EBR_SEV_ERROR] = "error", [EBR_SEV_CRITICAL] = "critical",
 };
 
 const char *ebr_severity__name(unsigned sev)
