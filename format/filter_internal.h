@@ -127,6 +127,16 @@ void *flt_alloc(struct ebr_filter *f, size_t n);
 char *flt_strndup(struct ebr_filter *f, const char *s, size_t n);
 void flt_arena_free(struct ebr_filter *f);
 
+/* Type-indexed tables of a new filter (n_ids, family_of). */
+int flt_init_tables(struct ebr_filter *f, struct ebr_filter_error *err);
+/*
+ * Resolve `name` for every type of the schema into c (src, variants, the
+ * per-type field and variant tables). -EINVAL (unknown field) or -ENOMEM,
+ * with err filled in.
+ */
+int flt_resolve_field(struct ebr_filter *f, struct flt_cmp *c, const char *name, unsigned col,
+		      struct ebr_filter_error *err);
+
 /* ------------------------------------------------------------------ lexer */
 
 enum flt_tok_type {
