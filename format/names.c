@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "ebpfrec/capture.h"
@@ -181,6 +182,34 @@ const char *ebr_signal_name(unsigned sig, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%u", sig);
 	return buf;
+}
+
+int ebr_signal_from_name(const char *name)
+{
+	const char *n = name;
+	char *end;
+	long v;
+
+	if (!strncasecmp(n, "SIG", 3))
+		n += 3;
+	for (unsigned i = 1; i < ARRAY_SIZE(signal_names); i++)
+		if (signal_names[i] && !strcasecmp(signal_names[i] + 3, n))
+			return (int)i;
+	if (!strncasecmp(n, "RTMIN", 5)) {
+		if (!n[5])
+			return 34;
+		if (n[5] != '+' || n[6] < '0' || n[6] > '9')
+			return -1;
+		v = strtol(n + 6, &end, 10);
+		return !*end && v <= 30 ? 34 + (int)v : -1;
+	}
+	if (!strcasecmp(n, "RTMAX"))
+		return 64;
+	if (!strcasecmp(n, "IOT"))
+		return 6;
+	if (!strcasecmp(n, "POLL"))
+		return 29;
+	return -1;
 }
 
 const char *ebr_drop_reason__name(unsigned reason)

@@ -7,6 +7,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "filter_args.h"
 #include "ebpfrec/capture.h"
 #include "ebpfrec/decode.h"
 
@@ -14,38 +15,49 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ebpfrec replay FILE [--output text|json] [--time rel|wall|boot] [--limit N]\n"
-		"                      [--type NAME[,NAME...]]\n\n"
-		"Print every event of a capture in time order. No privileges needed.\n\n"
+		"                      [-f EXPR] [--type NAMES] [--pid PIDS] [--min-severity S]\n"
+		"                      [--exclude-system] [--from T] [--to T]\n\n"
+		"Print the events of a capture in time order. No privileges needed.\n\n"
 		"options:\n"
 		"  -O, --output FORMAT   text (default): one line per event;\n"
 		"                        json: one JSON object per line (ts, time, type, family,\n"
 		"                        pid, tid, ppid, uid, gid, comm, and the type's fields)\n"
 		"      --time FORMAT     text timestamps: rel (seconds from the first event,\n"
 		"                        default), wall (ISO 8601 UTC) or boot (raw ns)\n"
-		"  -n, --limit N         stop after N events\n"
+		"  -n, --limit N         stop after N matching events\n\n"
+		"filtering (every condition given must hold; see docs/filter.md):\n"
+		"  -f, --filter EXPR     a filter expression: 'type = exec and uid != 0'\n"
 		"  -t, --type NAMES      only these event types (exec,fork,exit,...)\n"
+		"      --pid PIDS        only these processes (comma-separated)\n"
+		"      --min-severity S  this severity and above: info, notice, warning, error,\n"
+		"                        critical\n"
+		"      --exclude-system  leave out kernel threads (pid 0, pid 2, children of pid 2)\n"
+		"      --container IDS   only these containers (needs container ids in the capture)\n"
+		"      --namespace NS    only these pid or mount namespace inode numbers\n"
+		"      --from T          from time T: 5, 1.5s, 200ms after the first event;\n"
+		"                        -10s before the last event; 2026-11-26T22:47:24Z;\n"
+		"                        @NS on the boot clock. Seeks through the time index.\n"
+		"      --to T            up to T (exclusive), same forms\n"
 		"  -h, --help            this text\n\n"
 		"examples:\n"
 		"  ebpfrec replay t.ebc\n"
 		"  ebpfrec replay t.ebc --output json | jq 'select(.type==\"exit\")'\n"
-		"  ebpfrec replay t.ebc --type exec --time wall -n 20\n");
+		"  ebpfrec replay t.ebc --type exec --time wall -n 20\n"
+		"  ebpfrec replay t.ebc -f 'type = exec and filename glob \"/usr/bin/*\"'\n"
+		"  ebpfrec replay t.ebc --min-severity warning --exclude-system --from -10s\n");
 }
 
-static int parse_types(const struct ebr_schema *s, char *list, uint64_t bitmap[2])
+static int time_arg(const char *opt, const char *value, const struct ebr_capture_info *info,
+		    uint64_t *ts)
 {
-	for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
-		const struct ebr_type *t = ebr_schema__type_by_name(s, name);
+	const char *why;
 
-		if (!t) {
-			fprintf(stderr, "ebpfrec replay: unknown event type '%s'; this capture has:", name);
-			for (size_t i = 0; i < ebr_schema__type_count(s); i++)
-				fprintf(stderr, " %s", ebr_schema__type_at(s, i)->name);
-			fputc('\n', stderr);
-			return -1;
-		}
-		ebr_type_bitmap__set(bitmap, t->id);
-	}
-	return 0;
+	if (!value)
+		return 0;
+	if (!cli_parse_time(value, info, ts, &why))
+		return 0;
+	fprintf(stderr, "ebpfrec replay: invalid %s '%s': %s\n", opt, value, why);
+	return -1;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -55,6 +67,14 @@ int cmd_replay(int argc, char **argv)
 		{ "time", required_argument, NULL, 'T' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "type", required_argument, NULL, 't' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "min-severity", required_argument, NULL, 'S' },
+		{ "exclude-system", no_argument, NULL, 'X' },
+		{ "container", required_argument, NULL, 'C' },
+		{ "namespace", required_argument, NULL, 'N' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -63,12 +83,14 @@ int cmd_replay(int argc, char **argv)
 	const struct ebr_event_header *rec;
 	struct ebr_decoder *dec = NULL;
 	struct ebr_cursor *cur = NULL;
+	struct cli_filter_opts fopts = { .sh = { .sz = sizeof(fopts.sh) } };
+	struct ebr_filter *filter = NULL;
 	struct ebr_reader *r = NULL;
-	char *types = NULL;
+	const char *from = NULL, *to = NULL;
 	uint64_t limit = 0, n = 0;
-	int json = 0, c, ret = EXIT_FAIL, err = 0;
+	int json = 0, c, ret = EXIT_FAIL, err = 0, none = 0;
 
-	while ((c = getopt_long(argc, argv, "O:n:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "O:n:t:f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'O':
 			if (!strcmp(optarg, "json"))
@@ -89,7 +111,31 @@ int cmd_replay(int argc, char **argv)
 				goto bad;
 			break;
 		case 't':
-			types = optarg;
+			fopts.sh.types = optarg;
+			break;
+		case 'f':
+			fopts.expr = optarg;
+			break;
+		case 'P':
+			fopts.sh.pids = optarg;
+			break;
+		case 'S':
+			fopts.sh.min_severity = optarg;
+			break;
+		case 'X':
+			fopts.sh.exclude_system = 1;
+			break;
+		case 'C':
+			fopts.sh.containers = optarg;
+			break;
+		case 'N':
+			fopts.sh.namespaces = optarg;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'U':
+			to = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -106,15 +152,28 @@ int cmd_replay(int argc, char **argv)
 	r = ebr_reader__open(argv[optind]);
 	if (!r)
 		return EXIT_FAIL;
-	if (types && parse_types(ebr_reader__schema(r), types, copts.type_bitmap)) {
-		ret = EXIT_USAGE;
+	ret = cli_filter_compile("ebpfrec replay", ebr_reader__schema(r), &fopts, &filter);
+	if (ret)
+		goto out;
+	ret = EXIT_USAGE;
+	if (time_arg("--from", from, ebr_reader__info(r), &copts.from_ts) ||
+	    time_arg("--to", to, ebr_reader__info(r), &copts.to_ts))
+		goto out;
+	if (from && to && copts.from_ts >= copts.to_ts) {
+		fprintf(stderr, "ebpfrec replay: --from %s is not before --to %s\n", from, to);
 		goto out;
 	}
+	ret = EXIT_FAIL;
+	/* segments holding none of the filter's types are never decompressed */
+	if (filter && ebr_filter__types(filter, copts.type_bitmap))
+		none = !copts.type_bitmap[0] && !copts.type_bitmap[1];
 	dec = ebr_decoder__new(ebr_reader__schema(r), ebr_reader__info(r), &dopts);
 	cur = ebr_cursor__open(r, &copts);
 	if (!dec || !cur)
 		goto out;
-	while ((!limit || n < limit) && (err = ebr_cursor__next(cur, &rec)) > 0) {
+	while (!none && (!limit || n < limit) && (err = ebr_cursor__next(cur, &rec)) > 0) {
+		if (filter && !ebr_filter__match(filter, rec))
+			continue;
 		if ((json ? ebr_decoder__json(dec, rec, stdout) : ebr_decoder__text(dec, rec, stdout)) < 0)
 			break; /* stdout failed; finish_stdout says why */
 		n++;
@@ -129,6 +188,7 @@ int cmd_replay(int argc, char **argv)
 		ret = EXIT_FAIL;
 out:
 	ebr_cursor__close(cur);
+	ebr_filter__free(filter);
 	ebr_decoder__free(dec);
 	ebr_reader__close(r);
 	return ret;
