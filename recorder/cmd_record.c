@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "cli_util.h"
+#include "filter_args.h"
 #include "commands.h"
 #include "ebpfrec/record_builder.h"
 #include "ebpfrec/recorder.h"
@@ -56,6 +57,12 @@ static void usage(FILE *out)
 		"  -d, --duration DURATION    stop after this long: 10, 1.5s, 500ms, 2m\n"
 		"  -p, --pid PIDS             record these processes and their descendants\n"
 		"  -a, --all                  with COMMAND: record the whole system, not just it\n"
+		"  -f, --filter EXPR          only events matching EXPR (docs/filter.md); what the\n"
+		"                             kernel can decide (types, pids, uid) never reaches the\n"
+		"                             ring buffer; exec/fork/exit are always kept\n"
+		"  -t, --type NAMES           only these event types (a filter shorthand)\n"
+		"      --min-severity LEVEL   only events at least this severe\n"
+		"      --exclude-system       leave out kernel threads\n"
 		"  -P, --profile NAMES        families to record, a comma-separated list of:\n"
 		"%s"
 		"      --syscalls NAMES       syscall family: only these calls (openat,read,...)\n"
@@ -93,6 +100,8 @@ struct record_args {
 	pid_t child; /* COMMAND, held until the recorder is ready */
 	int go_fd;
 	struct ebr_kfilter_spec kf;
+	struct cli_filter_opts filt;
+	struct ebr_filter *filter;
 	uint32_t *followed; /* -p processes and their descendants, and COMMAND */
 	size_t n_followed;
 	uint64_t duration_ns;
@@ -168,7 +177,7 @@ static int parse_rate(const char *arg, uint64_t *rates)
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
-	       OPT_RATE, OPT_LOW_LATENCY };
+	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -178,6 +187,10 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "low-latency", no_argument, NULL, OPT_LOW_LATENCY },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "type", required_argument, NULL, 't' },
+		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
+		{ "exclude-system", no_argument, NULL, OPT_EXCL_SYS },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "ringbuf-size", required_argument, NULL, 'b' },
 		{ "segment-size", required_argument, NULL, OPT_SEGSIZE },
@@ -194,8 +207,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	int c;
 
 	a->ro.sz = sizeof(a->ro);
+	a->filt.sh.sz = sizeof(a->filt.sh);
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+o:d:p:P:ab:z:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:b:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->ro.output = optarg;
@@ -221,6 +235,18 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case OPT_SYSCALLS:
 			if (parse_syscalls(optarg, a))
 				return -1;
+			break;
+		case 'f':
+			a->filt.expr = optarg;
+			break;
+		case 't':
+			a->filt.sh.types = optarg;
+			break;
+		case OPT_MIN_SEV:
+			a->filt.sh.min_severity = optarg;
+			break;
+		case OPT_EXCL_SYS:
+			a->filt.sh.exclude_system = 1;
 			break;
 		case OPT_LOW_LATENCY:
 			a->ro.low_latency = 1;
@@ -315,6 +341,8 @@ static char *config_json(const struct record_args *a)
 	json_object_object_add(o, "compression_level", json_object_new_int(a->ro.compression_level ? a->ro.compression_level : 1));
 	json_object_object_add(o, "max_args_size", json_object_new_int(a->ro.max_args_size ? (int)a->ro.max_args_size : 1024));
 	json_object_object_add(o, "max_path_size", json_object_new_int(a->ro.max_path_size ? (int)a->ro.max_path_size : 256));
+	if (a->filter)
+		json_object_object_add(o, "filter", json_object_new_string(ebr_filter__expr(a->filter)));
 	if (a->duration_ns)
 		json_object_object_add(o, "duration_s", json_object_new_double((double)a->duration_ns / 1e9));
 	if (a->command) {
@@ -610,8 +638,13 @@ int cmd_record(int argc, char **argv)
 	cli_log_setup(a.verbose);
 	if (!a.ro.output)
 		a.ro.output = "trace.ebc";
+	ret = cli_filter_compile("ebpfrec record", ebr_schema__builtin(), &a.filt, &a.filter);
+	if (ret)
+		return ret;
+	a.ro.filter = a.filter;
 	if (prepare_following(&a)) {
 		abandon_child(&a);
+		ebr_filter__free(a.filter);
 		free(a.followed);
 		return EXIT_FAIL;
 	}
@@ -622,6 +655,7 @@ int cmd_record(int argc, char **argv)
 	r = ebr_recorder__new(&a.ro);
 	if (!r) {
 		abandon_child(&a);
+		ebr_filter__free(a.filter);
 		free(a.followed);
 		free(cfg);
 		free(cmdline);
@@ -636,6 +670,7 @@ int cmd_record(int argc, char **argv)
 	else
 		abandon_child(&a);
 	ebr_recorder__free(r);
+	ebr_filter__free(a.filter);
 	free(a.followed);
 	free(cfg);
 	free(cmdline);

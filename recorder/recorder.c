@@ -41,6 +41,9 @@ struct ebr_recorder {
 	uint64_t by_type[EBR_T_MAX + 1];
 	struct ebr_recorder_stats stats;
 	struct rec_cgroups cgroups;
+	const struct ebr_filter *filter; /* the part the kernel cannot decide */
+	uint64_t user_drop_slots[EBR_DROP_TYPE_SLOTS]; /* filtered in the recorder, by type */
+	int following; /* the kernel pid set is a followed tree, not the filter's */
 	int started, stopped;
 };
 
@@ -121,7 +124,9 @@ inval:
 /* Kernel counters plus the recorder's own, as cumulative totals per reason. */
 static void snapshot_drops(struct ebr_recorder *r, uint64_t *totals)
 {
-	if (rec_probes__read_drops(&r->probes, r->drop_slots) == 0)
+	if (rec_probes__read_drops(&r->probes, r->drop_slots) == 0) {
+		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
+			r->drop_slots[EBR_DROP_FILTERED_USER * EBR_DROP_TYPE_SLOTS + t] += r->user_drop_slots[t];
 		for (unsigned reason = 0; reason < EBR_DROP_NR; reason++) {
 			uint64_t sum = 0;
 
@@ -129,6 +134,7 @@ static void snapshot_drops(struct ebr_recorder *r, uint64_t *totals)
 				sum += r->drop_slots[reason * EBR_DROP_TYPE_SLOTS + t];
 			r->stats.drops[reason] = sum + r->user_drops[reason];
 		}
+	}
 	memcpy(totals, r->stats.drops, sizeof(r->stats.drops));
 }
 
@@ -140,6 +146,12 @@ static void close_segment(struct ebr_recorder *r)
 	r->seg_opened_ns = mono_ns();
 }
 
+/* exec, fork and exit: kept whatever the filter, so the capture names its processes */
+static int is_lifecycle(unsigned type)
+{
+	return type == EBR_T_EXEC || type == EBR_T_FORK || type == EBR_T_EXIT;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct ebr_recorder *r = ctx;
@@ -147,6 +159,10 @@ static int on_sample(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*h) || h->size != size) {
 		r->user_drops[EBR_DROP_CORRUPT]++;
+		return 0;
+	}
+	if (r->filter && !is_lifecycle(h->type) && !ebr_filter__match(r->filter, h)) {
+		r->user_drop_slots[h->type < EBR_DROP_TYPE_SLOTS ? h->type : EBR_DROP_TYPE_SLOTS - 1]++;
 		return 0;
 	}
 	if (r->cur->cap - r->cur->len < size)
@@ -231,13 +247,85 @@ static void set_rate_limits(struct ebr_bpf_config *cfg, const uint64_t *rates)
 	}
 }
 
+/*
+ * The kernel's share of a filter: its type set (plus lifecycle events), and
+ * its pid and uid sets when every match must have one of them. Following a
+ * process tree owns the kernel pid set; then pids are checked in the
+ * recorder only.
+ */
+static int pushdown(struct ebr_recorder *r, const struct ebr_filter *f, struct ebr_kfilter_spec *k,
+		    uint64_t types[2], uint32_t **pids)
+{
+	uint64_t *vals = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return 0;
+	if (ebr_filter__types(f, types)) {
+		ebr_type_bitmap__set(types, EBR_T_EXEC);
+		ebr_type_bitmap__set(types, EBR_T_FORK);
+		ebr_type_bitmap__set(types, EBR_T_EXIT);
+		k->types = types;
+	}
+	if (!r->following && ebr_filter__value_set(f, "pid", &vals, &n) > 0) {
+		*pids = calloc(n ? n : 1, sizeof(**pids));
+		if (!*pids) {
+			free(vals);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++)
+			(*pids)[i] = (uint32_t)vals[i];
+		k->pids = *pids;
+		k->n_pids = n;
+		k->follow = 0;
+	}
+	free(vals);
+	vals = NULL;
+	if (ebr_filter__value_set(f, "uid", &vals, &n) > 0 && n == 1)
+		k->uid = (int64_t)vals[0];
+	free(vals);
+	return 0;
+}
+
+/* The kernel filter: what the caller asked for, narrowed by the filter's pushdown. */
+static int apply_filters(struct ebr_recorder *r, struct rec_probes *p, const struct ebr_filter *f)
+{
+	struct ebr_kfilter_spec k = { .sz = sizeof(k), .uid = -1 };
+	uint64_t types[2] = { 0, 0 };
+	uint32_t *pids = NULL;
+	int err;
+
+	if (r->o.kfilter)
+		memcpy(&k, r->o.kfilter, sizeof(k));
+	r->following = k.pids && k.follow;
+	err = pushdown(r, f, &k, types, &pids);
+	if (!err)
+		err = rec_kfilter__apply(p, &k);
+	free(pids);
+	if (!err)
+		r->filter = f;
+	return err;
+}
+
 static int initial_kfilter(struct rec_probes *p, void *ctx)
 {
 	struct ebr_recorder *r = ctx;
-	int err = r->o.kfilter ? rec_kfilter__apply(p, r->o.kfilter) : 0;
+	int err = apply_filters(r, p, r->o.filter);
 
 	if (err)
 		pr_err("cannot set the kernel filter: %s", strerror(-err));
+	return err;
+}
+
+int ebr_recorder__set_filter(struct ebr_recorder *r, const struct ebr_filter *filter)
+{
+	int err;
+
+	if (!r->started)
+		return -EINVAL;
+	err = apply_filters(r, &r->probes, filter);
+	if (err)
+		pr_err("cannot change the filter: %s", strerror(-err));
 	return err;
 }
 

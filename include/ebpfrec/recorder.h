@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "filter.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +49,14 @@ struct ebr_recorder_opts {
 	const uint32_t *syscalls; /* syscall family: only these numbers; NULL: all */
 	size_t n_syscalls;
 	const struct ebr_kfilter_spec *kfilter; /* applied before any probe attaches; may be NULL */
+	/*
+	 * Only events matching this (compiled against ebr_schema__builtin())
+	 * are recorded; the caller keeps it alive. What the kernel can decide
+	 * (types, pids, uid) is pushed down; the rest is evaluated on the raw
+	 * record in the recorder. Process lifecycle events (exec, fork, exit)
+	 * are kept regardless, so the capture can still name every process.
+	 */
+	const struct ebr_filter *filter;
 	const char *config_json; /* stored verbatim in the capture, may be NULL */
 	const char *command_line; /* stored as a note, may be NULL */
 };
@@ -89,6 +98,11 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts);
  * nothing at all can be recorded or the capture cannot be created.
  */
 int ebr_recorder__start(struct ebr_recorder *r);
+/*
+ * Replace the filter of a running recorder (NULL: record everything); no
+ * program is reloaded. Call it from the thread that polls.
+ */
+int ebr_recorder__set_filter(struct ebr_recorder *r, const struct ebr_filter *filter);
 /* Replace the kernel-side filter of a running recorder; no program is reloaded. */
 int ebr_recorder__set_kfilter(struct ebr_recorder *r, const struct ebr_kfilter_spec *spec);
 /*
