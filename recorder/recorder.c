@@ -18,6 +18,7 @@
 #include "kfilter.h"
 #include "probes.h"
 #include "procsnap.h"
+#include "recorder_internal.h"
 #include "seg_queue.h"
 
 #define DEFAULT_RINGBUF (16u << 20)
@@ -44,6 +45,8 @@ struct ebr_recorder {
 	const struct ebr_filter *filter; /* the part the kernel cannot decide */
 	uint64_t user_drop_slots[EBR_DROP_TYPE_SLOTS]; /* filtered in the recorder, by type */
 	int following; /* the kernel pid set is a followed tree, not the filter's */
+	void (*tap)(void *ctx, const struct ebr_event_header *rec); /* live subscribers */
+	void *tap_ctx;
 	int started, stopped;
 };
 
@@ -104,11 +107,11 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 		pr_err("argument and path limits are at most %u bytes", EBR_MAX_ARGS_SIZE);
 		goto inval;
 	}
-	r->output = strdup(r->o.output ? r->o.output : "trace.ebc");
+	r->output = r->o.output ? strdup(r->o.output) : NULL; /* NULL: subscribers only, no file */
 	r->config_json = r->o.config_json ? strdup(r->o.config_json) : NULL;
 	r->command_line = r->o.command_line ? strdup(r->o.command_line) : NULL;
 	r->drop_slots = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*r->drop_slots));
-	if (!r->output || !r->drop_slots) {
+	if ((r->o.output && !r->output) || !r->drop_slots) {
 		ebr_recorder__free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -165,13 +168,17 @@ static int on_sample(void *ctx, void *data, size_t size)
 		r->user_drop_slots[h->type < EBR_DROP_TYPE_SLOTS ? h->type : EBR_DROP_TYPE_SLOTS - 1]++;
 		return 0;
 	}
+	if (r->tap)
+		r->tap(r->tap_ctx, h);
+	r->by_type[h->type & EBR_T_MAX]++;
+	r->stats.events++;
+	r->stats.bytes += size;
+	if (!r->cur)
+		return 0; /* no file: subscribers only */
 	if (r->cur->cap - r->cur->len < size)
 		close_segment(r);
 	memcpy(r->cur->data + r->cur->len, data, size);
 	r->cur->len += size;
-	r->by_type[h->type & EBR_T_MAX]++;
-	r->stats.events++;
-	r->stats.bytes += size;
 	return 0;
 }
 
@@ -393,6 +400,11 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		pr_err("cannot set up the ring buffer reader: %s", strerror(errno));
 		return err;
 	}
+	r->seg_opened_ns = mono_ns();
+	if (!r->output) {
+		r->started = 1;
+		return 0;
+	}
 	r->w = ebr_writer__open(r->output, &wo);
 	if (!r->w)
 		return -errno;
@@ -406,7 +418,6 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	if (err)
 		return err;
 	r->cur = seg_queue__get(&r->q);
-	r->seg_opened_ns = mono_ns();
 	r->started = 1;
 	return 0;
 }
@@ -431,6 +442,8 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
 		pr_err("reading the ring buffer failed: %s", strerror(-n));
 		return n;
 	}
+	if (!r->cur)
+		return n < 0 ? 0 : n;
 	if (mono_ns() - r->seg_opened_ns >= age_limit)
 		close_segment(r);
 	err = seg_queue__error(&r->q);
@@ -476,6 +489,12 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	rec_probes__detach(&r->probes);
 	/* everything submitted before the detach is still in the ring: take it */
 	ring_buffer__consume(r->rb);
+	if (!r->cur) {
+		uint64_t totals[EBR_DROP_NR];
+
+		snapshot_drops(r, totals);
+		return 0;
+	}
 	snapshot_drops(r, r->cur->drops);
 	seg_queue__put(&r->q, r->cur);
 	r->cur = NULL;
@@ -502,6 +521,18 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	return cerr;
 }
 
+void rec_recorder__set_tap(struct ebr_recorder *r, void (*tap)(void *ctx, const struct ebr_event_header *rec),
+			   void *ctx)
+{
+	r->tap = tap;
+	r->tap_ctx = ctx;
+}
+
+const struct rec_probes *rec_recorder__probes(const struct ebr_recorder *r)
+{
+	return &r->probes;
+}
+
 void ebr_recorder__free(struct ebr_recorder *r)
 {
 	if (!r)
@@ -514,7 +545,8 @@ void ebr_recorder__free(struct ebr_recorder *r)
 	if (r->w && !r->started) {
 		/* start failed after creating the file: leave nothing half-made behind */
 		ebr_writer__abandon(r->w);
-		unlink(r->output);
+		if (r->output)
+			unlink(r->output);
 	} else {
 		ebr_writer__abandon(r->w);
 	}

@@ -8,23 +8,28 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "filter_args.h"
+#include "replay_source.h"
 #include "ebpfrec/capture.h"
 #include "ebpfrec/decode.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ebpfrec replay FILE [--output text|json] [--time rel|wall|boot] [--limit N]\n"
+		"usage: ebpfrec replay FILE... [--output text|json] [--time rel|wall|boot] [--limit N]\n"
 		"                      [-f EXPR] [--type NAMES] [--pid PIDS] [--min-severity S]\n"
-		"                      [--exclude-system] [--from T] [--to T]\n\n"
-		"Print the events of a capture in time order. No privileges needed.\n\n"
+		"                      [--exclude-system] [--from T] [--to T] [--pace | --speed X]\n\n"
+		"Print the events of a capture in time order; several captures (say, from several\n"
+		"hosts) are merged by wall-clock time. No privileges needed.\n\n"
 		"options:\n"
 		"  -O, --output FORMAT   text (default): one line per event;\n"
 		"                        json: one JSON object per line (ts, time, type, family,\n"
 		"                        pid, tid, ppid, uid, gid, comm, and the type's fields)\n"
 		"      --time FORMAT     text timestamps: rel (seconds from the first event,\n"
 		"                        default), wall (ISO 8601 UTC) or boot (raw ns)\n"
-		"  -n, --limit N         stop after N matching events\n\n"
+		"  -n, --limit N         stop after N matching events\n"
+		"      --pace            replay at the original pace, as if live\n"
+		"      --speed X         replay X times faster than it happened (0.5: slower)\n"
+		"      --rebase          with --pace/--speed: timestamps moved to now\n\n"
 		"filtering (every condition given must hold; see docs/filter.md):\n"
 		"  -f, --filter EXPR     a filter expression: 'type = exec and uid != 0'\n"
 		"  -t, --type NAMES      only these event types (exec,fork,exit,...)\n"
@@ -74,6 +79,9 @@ int cmd_replay(int argc, char **argv)
 		{ "container", required_argument, NULL, 'C' },
 		{ "namespace", required_argument, NULL, 'N' },
 		{ "from", required_argument, NULL, 'F' },
+		{ "pace", no_argument, NULL, 'A' },
+		{ "speed", required_argument, NULL, 'E' },
+		{ "rebase", no_argument, NULL, 'B' },
 		{ "to", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -88,6 +96,8 @@ int cmd_replay(int argc, char **argv)
 	struct ebr_reader *r = NULL;
 	const char *from = NULL, *to = NULL;
 	uint64_t limit = 0, n = 0;
+	double speed = 0;
+	int rebase = 0;
 	int json = 0, c, ret = EXIT_FAIL, err = 0, none = 0;
 
 	while ((c = getopt_long(argc, argv, "O:n:t:f:h", longopts, NULL)) != -1) {
@@ -137,6 +147,20 @@ int cmd_replay(int argc, char **argv)
 		case 'U':
 			to = optarg;
 			break;
+		case 'A':
+			speed = 1.0;
+			break;
+		case 'E': {
+			char *end;
+
+			speed = strtod(optarg, &end);
+			if (*end || !(speed > 0) || speed > 1e6)
+				goto bad;
+			break;
+		}
+		case 'B':
+			rebase = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -145,8 +169,12 @@ int cmd_replay(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (rebase && !speed) {
+		fprintf(stderr, "ebpfrec replay: --rebase needs --pace or --speed\n");
 		return EXIT_USAGE;
 	}
 	r = ebr_reader__open(argv[optind]);
@@ -164,6 +192,14 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	ret = EXIT_FAIL;
+	if (argc - optind > 1 || speed > 0) {
+		struct replay_paced p = { .json = json, .limit = limit, .speed = speed, .rebase = rebase,
+					  .dopts = dopts, .from_ts = copts.from_ts, .to_ts = copts.to_ts };
+
+		ret = replay_through_source((const char *const *)argv + optind, (size_t)(argc - optind),
+					    filter, &p);
+		goto out;
+	}
 	/* segments holding none of the filter's types are never decompressed */
 	if (filter && ebr_filter__types(filter, copts.type_bitmap))
 		none = !copts.type_bitmap[0] && !copts.type_bitmap[1];

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A source over a live recorder: the drain hands each record to the
+ * subscribers' queues (a copy, no decoding), and the recording goes on to
+ * disk as usual when an output is set.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ebpfrec/recorder.h"
+#include "ebpfrec/source.h"
+#include "events.h"
+#include "internal.h"
+#include "recorder_internal.h"
+#include "source_internal.h"
+
+#define DROP_WINDOW_NS (10 * 1000000000ULL) /* drops this recent make the source degraded */
+
+struct live_source {
+	struct ebr_source base;
+	struct ebr_recorder *r;
+	const struct ebr_schema *schemas[1];
+	const struct ebr_capture_info *infos[1];
+	struct ebr_capture_info info;
+	uint64_t started_wall;
+	/* ring-buffer losses seen at the last health check, and when they last grew */
+	uint64_t seen_lost, lost_grew_mono, lost_grew_wall;
+	int stopped;
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void tap(void *ctx, const struct ebr_event_header *rec)
+{
+	ebr_source__publish(&((struct live_source *)ctx)->base, 0, rec, 0);
+}
+
+static int live_poll(struct ebr_source *s, int timeout_ms)
+{
+	struct live_source *ls = s->impl;
+
+	return ls->stopped ? 0 : ebr_recorder__poll(ls->r, timeout_ms);
+}
+
+static int live_done(struct ebr_source *s)
+{
+	return ((struct live_source *)s->impl)->stopped;
+}
+
+/* Probe status records as the recorder wrote them: a failed probe is an issue. */
+static void probe_issues(struct live_source *ls, struct ebr_health *out)
+{
+	const struct rec_probes *p = rec_recorder__probes(ls->r);
+	size_t off = 0;
+
+	out->programs_loaded = p->attached + p->failed;
+	out->programs_healthy = p->attached;
+	while (p->status.len - off >= sizeof(struct ebr_probe_status)) {
+		const struct ebr_probe_status *st = (const void *)(p->status.p + off);
+		const char *base = (const char *)st;
+		char component[32];
+
+		if (st->hdr.size < sizeof(*st) || st->hdr.size > p->status.len - off)
+			break;
+		off += st->hdr.size;
+		if (st->attached)
+			continue;
+		snprintf(component, sizeof(component), "probe:%s", base + st->name.off);
+		ebr_health__add(out, EBR_ISSUE_WARNING, component, ls->started_wall, "%s: %s",
+				base + st->attach_point.off, base + st->message.off);
+	}
+}
+
+static int live_health(struct ebr_source *s, struct ebr_health *out)
+{
+	struct live_source *ls = s->impl;
+	const struct ebr_recorder_stats *st = ebr_recorder__stats(ls->r);
+	uint64_t lost = st->drops[EBR_DROP_RINGBUF_FULL] + st->drops[EBR_DROP_WRITER_BACKLOG];
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	probe_issues(ls, out);
+	if (lost > ls->seen_lost) {
+		if (!ls->lost_grew_mono || now - ls->lost_grew_mono > DROP_WINDOW_NS)
+			ls->lost_grew_wall = clock_ns(CLOCK_REALTIME);
+		ls->lost_grew_mono = now;
+		ls->seen_lost = lost;
+	}
+	if (ls->lost_grew_mono && now - ls->lost_grew_mono <= DROP_WINDOW_NS)
+		ebr_health__add(out, EBR_ISSUE_WARNING, "ringbuf", ls->lost_grew_wall,
+				"events are being lost (%llu so far): the ring buffer or writer cannot keep up; "
+				"raise --ringbuf-size, narrow the profile or add a filter",
+				(unsigned long long)lost);
+	if (ls->stopped)
+		ebr_health__add(out, EBR_ISSUE_INFO, "recorder", 0, "stopped");
+	if (!out->programs_healthy)
+		ebr_health__add(out, EBR_ISSUE_ERROR, "probes", ls->started_wall, "no probe is attached");
+	return 0;
+}
+
+static void live_stats(struct ebr_source *s, struct ebr_source_stats *out)
+{
+	struct live_source *ls = s->impl;
+
+	memcpy(out->dropped, ebr_recorder__stats(ls->r)->drops, sizeof(out->dropped));
+}
+
+static void live_stop(struct ebr_source *s)
+{
+	struct live_source *ls = s->impl;
+
+	if (!ls->stopped) {
+		ls->stopped = 1;
+		ebr_recorder__stop(ls->r); /* drains the ring: the last events still reach subscribers */
+	}
+}
+
+static void live_free(struct ebr_source *s)
+{
+	struct live_source *ls = s->impl;
+
+	ebr_recorder__free(ls->r);
+	free(ls);
+}
+
+static const struct ebr_source_ops live_ops = {
+	.poll = live_poll,
+	.done = live_done,
+	.health = live_health,
+	.stats = live_stats,
+	.stop = live_stop,
+	.free = live_free,
+};
+
+static void describe_host(struct ebr_capture_info *in)
+{
+	struct utsname u;
+	struct timespec b, w;
+
+	if (uname(&u) == 0) {
+		ebr_strlcpy(in->host, u.nodename, sizeof(in->host));
+		ebr_strlcpy(in->kernel_release, u.release, sizeof(in->kernel_release));
+		ebr_strlcpy(in->kernel_version, u.version, sizeof(in->kernel_version));
+		ebr_strlcpy(in->machine, u.machine, sizeof(in->machine));
+	}
+	ebr_strlcpy(in->tool_version, ebr_version(), sizeof(in->tool_version));
+	clock_gettime(CLOCK_REALTIME, &w);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	in->boot_to_wall_ns = ((int64_t)w.tv_sec - b.tv_sec) * 1000000000LL + (w.tv_nsec - b.tv_nsec);
+	in->created_wall_ns = (uint64_t)w.tv_sec * 1000000000ULL + (uint64_t)w.tv_nsec;
+	in->ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+	in->major = 1;
+}
+
+struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
+{
+	struct live_source *ls = calloc(1, sizeof(*ls));
+	int err;
+
+	if (!ls) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ls->r = ebr_recorder__new(opts);
+	if (!ls->r) {
+		err = errno;
+		free(ls);
+		errno = err;
+		return NULL;
+	}
+	describe_host(&ls->info);
+	ls->started_wall = ls->info.created_wall_ns;
+	ls->schemas[0] = ebr_schema__builtin();
+	ls->infos[0] = &ls->info;
+	err = ebr_source__init(&ls->base, &live_ops, ls, 1, ls->schemas, ls->infos, 0);
+	if (!err) {
+		rec_recorder__set_tap(ls->r, tap, ls);
+		err = ebr_recorder__start(ls->r);
+	}
+	if (err) {
+		ebr_recorder__free(ls->r);
+		free(ls);
+		errno = -err;
+		return NULL;
+	}
+	return &ls->base;
+}
