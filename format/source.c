@@ -309,6 +309,22 @@ void ebr_source__flush(struct ebr_source *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void ebr_source__drain(struct ebr_source *s)
+{
+	pthread_mutex_lock(&s->mu);
+	for (struct ebr_subscription *sub = s->subs; sub; sub = sub->next) {
+		pthread_mutex_lock(&sub->mu);
+		while (sub->head != sub->tail && !sub->ended) {
+			pthread_cond_signal(&sub->data_cv);
+			sub->publisher_waiting = 1; /* the consumer signals space_cv as it goes */
+			pthread_cond_wait(&sub->space_cv, &sub->mu);
+			sub->publisher_waiting = 0;
+		}
+		pthread_mutex_unlock(&sub->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
 void ebr_source__sub_totals(struct ebr_source *s, uint64_t *delivered, uint64_t *filtered,
 			    uint64_t *dropped)
 {

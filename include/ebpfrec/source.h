@@ -33,7 +33,7 @@ struct ebr_recorder_opts;
 
 struct ebr_event {
 	const struct ebr_event_header *rec; /* valid during the callback only */
-	const struct ebr_schema *schema; /* decodes rec */
+	const struct ebr_schema *schema; /* decodes rec; lives until ebr_source__close */
 	const struct ebr_capture_info *capture; /* which capture it came from; host, clocks */
 	unsigned source; /* index of that capture among the source's files (0 when live) */
 	uint64_t delivered_ns; /* CLOCK_BOOTTIME when the callback was entered */
@@ -81,6 +81,8 @@ int ebr_subscription__set_filter(struct ebr_subscription *sub, const char *expr,
  * sleeps until events are due). Returns events handed on, or -errno.
  */
 int ebr_source__poll(struct ebr_source *s, int timeout_ms);
+/* Wait until every subscriber has taken every queued event (its callback returned). */
+void ebr_source__drain(struct ebr_source *s);
 /* A capture source has handed on its last event; a live source never is. */
 int ebr_source__done(struct ebr_source *s);
 
