@@ -71,6 +71,15 @@ enum ebr_meta_kind {
 	EBR_META_PROBES = 4, /* records of type EBR_T_PROBE_STATUS */
 	EBR_META_CGROUPS = 5, /* records of type EBR_T_CGROUP_INFO */
 	EBR_META_NOTE = 6, /* free text, e.g. the command line that recorded */
+	EBR_META_ROTATION = 7, /* struct ebr_rotation_disk: one file of a rotated set */
+};
+
+/* Files of one rotated recording name each other through this. */
+struct ebr_rotation_disk {
+	uint8_t set_uuid[16]; /* the uuid of the set's first file */
+	uint32_t index; /* 0, 1, 2, ... in recording order */
+	uint32_t reserved;
+	char base[256]; /* the output name given to record, e.g. "trace.ebc" */
 };
 
 struct ebr_meta_disk {

@@ -69,6 +69,12 @@ static void usage(FILE *out)
 		"      --rate FAMILY=N        at most N events/s of a family (all=N: of all together);\n"
 		"                             repeatable; refused events are counted, never silent\n"
 		"      --force                replace FILE if it exists\n"
+		"  -C, --rotate-size SIZE     start a new file when this one reaches SIZE: -o t.ebc\n"
+		"                             writes t.0000.ebc, t.0001.ebc, ... each complete\n"
+		"  -G, --rotate-time DURATION start a new file every DURATION\n"
+		"  -W, --rotate-keep COUNT    with -C/-G: keep only the newest COUNT files (a ring)\n"
+		"      --max-size SIZE        stop cleanly once the capture reaches SIZE\n"
+		"      --max-events N         stop cleanly after N events\n"
 		"  -b, --ringbuf-size SIZE    kernel ring buffer, a power of two (default 16M)\n"
 		"      --segment-size SIZE    close a segment at this many bytes (default 4M)\n"
 		"      --segment-time DURATION  ... or after this long (default 1s): at most this\n"
@@ -97,6 +103,7 @@ struct record_args {
 	uint32_t pids[MAX_PIDS];
 	size_t n_pids;
 	int all;
+	uint64_t max_size, max_events;
 	pid_t child; /* COMMAND, held until the recorder is ready */
 	int go_fd;
 	struct ebr_kfilter_spec kf;
@@ -177,7 +184,7 @@ static int parse_rate(const char *arg, uint64_t *rates)
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
-	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS };
+	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -188,6 +195,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "low-latency", no_argument, NULL, OPT_LOW_LATENCY },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "rotate-size", required_argument, NULL, 'C' },
+		{ "rotate-time", required_argument, NULL, 'G' },
+		{ "rotate-keep", required_argument, NULL, 'W' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
 		{ "exclude-system", no_argument, NULL, OPT_EXCL_SYS },
@@ -209,7 +221,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	a->ro.sz = sizeof(a->ro);
 	a->filt.sh.sz = sizeof(a->filt.sh);
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:b:z:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:C:G:W:b:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->ro.output = optarg;
@@ -238,6 +250,31 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case 'f':
 			a->filt.expr = optarg;
+			break;
+		case 'C':
+			if (parse_size(optarg, &v) || v < 65536)
+				goto bad;
+			a->ro.rotate_size = v;
+			break;
+		case 'G':
+			if (parse_duration(optarg, &v) || v < 1000000000ULL)
+				goto bad;
+			a->ro.rotate_seconds = (uint32_t)(v / 1000000000ULL);
+			break;
+		case 'W':
+			if (parse_u64(optarg, &v) || !v || v > 100000)
+				goto bad;
+			a->ro.rotate_keep = (uint32_t)v;
+			break;
+		case OPT_MAX_SIZE:
+			if (parse_size(optarg, &v) || !v)
+				goto bad;
+			a->max_size = v;
+			break;
+		case OPT_MAX_EVENTS:
+			if (parse_u64(optarg, &v) || !v)
+				goto bad;
+			a->max_events = v;
 			break;
 		case 't':
 			a->filt.sh.types = optarg;
@@ -343,6 +380,12 @@ static char *config_json(const struct record_args *a)
 	json_object_object_add(o, "max_path_size", json_object_new_int(a->ro.max_path_size ? (int)a->ro.max_path_size : 256));
 	if (a->filter)
 		json_object_object_add(o, "filter", json_object_new_string(ebr_filter__expr(a->filter)));
+	if (a->ro.rotate_size)
+		json_object_object_add(o, "rotate_size", json_object_new_int64((int64_t)a->ro.rotate_size));
+	if (a->ro.rotate_seconds)
+		json_object_object_add(o, "rotate_seconds", json_object_new_int64(a->ro.rotate_seconds));
+	if (a->ro.rotate_keep)
+		json_object_object_add(o, "rotate_keep", json_object_new_int64(a->ro.rotate_keep));
 	if (a->duration_ns)
 		json_object_object_add(o, "duration_s", json_object_new_double((double)a->duration_ns / 1e9));
 	if (a->command) {
@@ -427,7 +470,15 @@ static void print_summary(struct ebr_recorder *r, const char *path, double secs)
 	if (s->drops[EBR_DROP_TRUNCATED])
 		fprintf(stderr, "ebpfrec: %llu events had a string cut at its limit (--max-args/--max-path)\n",
 			(unsigned long long)s->drops[EBR_DROP_TRUNCATED]);
-	if (stat(path, &st) == 0)
+	if (s->files > 1)
+		fprintf(stderr, "ebpfrec: wrote %llu files, the last %s: %s in %llu segments, %s raw (%.1fx), "
+				"%.1f bytes/event\n",
+			(unsigned long long)s->files, ebr_recorder__current_file(r),
+			human_bytes(s->file_bytes, b1, sizeof(b1)), (unsigned long long)s->segments,
+			human_bytes(s->bytes, b2, sizeof(b2)),
+			s->file_bytes ? (double)s->bytes / (double)s->file_bytes : 0.0,
+			s->events ? (double)s->file_bytes / (double)s->events : 0.0);
+	else if (stat(path, &st) == 0)
 		fprintf(stderr, "ebpfrec: wrote %s: %s in %llu segments, %s raw (%.1fx), %.1f bytes/event\n",
 			path, human_bytes((uint64_t)st.st_size, b1, sizeof(b1)),
 			(unsigned long long)s->segments, human_bytes(s->bytes, b2, sizeof(b2)),
@@ -542,6 +593,16 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 		}
 		if (!a->command && a->n_pids && all_gone(a->pids, a->n_pids))
 			break;
+		if (a->max_size || a->max_events) {
+			const struct ebr_recorder_stats *st = ebr_recorder__stats(r);
+
+			if ((a->max_size && st->file_bytes + st->bytes / 8 >= a->max_size) ||
+			    (a->max_events && st->events >= a->max_events)) {
+				if (a->verbose)
+					fprintf(stderr, "ebpfrec: limit reached, stopping\n");
+				break;
+			}
+		}
 	}
 	if (child && !child_done) {
 		/* stopping early: the command is stopped too, then waited for */

@@ -45,6 +45,15 @@ struct ebr_recorder {
 	const struct ebr_filter *filter; /* the part the kernel cannot decide */
 	uint64_t user_drop_slots[EBR_DROP_TYPE_SLOTS]; /* filtered in the recorder, by type */
 	int following; /* the kernel pid set is a followed tree, not the filter's */
+	/* rotation: written by the writer thread once started */
+	char *path; /* the file being written */
+	uint8_t set_uuid[16];
+	uint32_t file_index;
+	uint64_t file_opened_ns;
+	uint64_t closed_bytes; /* of files already completed */
+	uint64_t *drop_slots_last; /* per-type drops as of the last segment written */
+	char **kept; /* rotated files still on disk, oldest first */
+	size_t n_kept;
 	void (*tap)(void *ctx, const struct ebr_event_header *rec); /* live subscribers */
 	void *tap_ctx;
 	int started, stopped;
@@ -111,7 +120,8 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 	r->config_json = r->o.config_json ? strdup(r->o.config_json) : NULL;
 	r->command_line = r->o.command_line ? strdup(r->o.command_line) : NULL;
 	r->drop_slots = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*r->drop_slots));
-	if ((r->o.output && !r->output) || !r->drop_slots) {
+	r->drop_slots_last = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*r->drop_slots));
+	if ((r->o.output && !r->output) || !r->drop_slots || !r->drop_slots_last) {
 		ebr_recorder__free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -144,6 +154,8 @@ static void snapshot_drops(struct ebr_recorder *r, uint64_t *totals)
 static void close_segment(struct ebr_recorder *r)
 {
 	snapshot_drops(r, r->cur->drops);
+	memcpy(r->cur->drop_slots, r->drop_slots,
+	       (size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * sizeof(*r->drop_slots));
 	seg_queue__put(&r->q, r->cur);
 	r->cur = seg_queue__get(&r->q);
 	r->seg_opened_ns = mono_ns();
@@ -182,8 +194,24 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int rotating(const struct ebr_recorder *r)
+{
+	return r->o.rotate_size || r->o.rotate_seconds;
+}
+
+/* "trace.ebc", 3 -> "trace.0003.ebc" */
+static char *rotated_name(const char *base, uint32_t index)
+{
+	size_t len = strlen(base), stem = len > 4 && !strcmp(base + len - 4, ".ebc") ? len - 4 : len;
+	char *p = malloc(stem + 16);
+
+	if (p)
+		snprintf(p, stem + 16, "%.*s.%04u.ebc", (int)stem, base, index);
+	return p;
+}
+
 /* Cgroups not yet in the capture: all of them at start, the new ones at the end. */
-static int write_cgroups(struct ebr_recorder *r)
+static int write_cgroups(struct ebr_recorder *r, struct ebr_writer *w)
 {
 	struct ebr_buf b = {0};
 	char root[512];
@@ -199,12 +227,12 @@ static int write_cgroups(struct ebr_recorder *r)
 		pr_warn("could not read the cgroup tree at %s: %s; containers will be unnamed", root,
 			strerror(-n));
 	else if (n > 0)
-		err = ebr_writer__add_meta(r->w, EBR_META_CGROUPS, b.p, b.len);
+		err = ebr_writer__add_meta(w, EBR_META_CGROUPS, b.p, b.len);
 	ebr_buf__free(&b);
 	return err;
 }
 
-static int write_metadata(struct ebr_recorder *r)
+static int write_metadata(struct ebr_recorder *r, struct ebr_writer *w)
 {
 	struct ebr_buf procs = {0};
 	char root[512];
@@ -215,23 +243,30 @@ static int write_metadata(struct ebr_recorder *r)
 	err = ebr_schema__serialize(ebr_schema__builtin(), &schema, &schema_len);
 	if (err)
 		return err;
-	err = ebr_writer__add_meta(r->w, EBR_META_SCHEMA, schema, schema_len);
+	err = ebr_writer__add_meta(w, EBR_META_SCHEMA, schema, schema_len);
 	free(schema);
 	if (!err && r->config_json)
-		err = ebr_writer__add_meta(r->w, EBR_META_CONFIG, r->config_json, strlen(r->config_json));
+		err = ebr_writer__add_meta(w, EBR_META_CONFIG, r->config_json, strlen(r->config_json));
 	if (!err && r->command_line)
-		err = ebr_writer__add_meta(r->w, EBR_META_NOTE, r->command_line, strlen(r->command_line));
+		err = ebr_writer__add_meta(w, EBR_META_NOTE, r->command_line, strlen(r->command_line));
 	if (!err)
-		err = ebr_writer__add_meta(r->w, EBR_META_PROBES, r->probes.status.p, r->probes.status.len);
+		err = ebr_writer__add_meta(w, EBR_META_PROBES, r->probes.status.p, r->probes.status.len);
+	if (!err && rotating(r)) {
+		struct ebr_rotation_disk rot = { .index = r->file_index };
+
+		memcpy(rot.set_uuid, r->set_uuid, sizeof(rot.set_uuid));
+		ebr_strlcpy(rot.base, r->output, sizeof(rot.base));
+		err = ebr_writer__add_meta(w, EBR_META_ROTATION, &rot, sizeof(rot));
+	}
 	if (err)
 		return err;
 	if (procsnap__collect(&procs, "/proc", rec_cgroup2_root(root, sizeof(root)), boot_ns()) == 0)
-		err = ebr_writer__add_meta(r->w, EBR_META_PROCS, procs.p, procs.len);
+		err = ebr_writer__add_meta(w, EBR_META_PROCS, procs.p, procs.len);
 	else
 		pr_warn("could not snapshot /proc: processes started before the recording will be unnamed");
 	ebr_buf__free(&procs);
 	if (!err)
-		err = write_cgroups(r);
+		err = write_cgroups(r, w);
 	return err;
 }
 
@@ -365,6 +400,69 @@ int ebr_recorder__follow(struct ebr_recorder *r, uint32_t pid)
 	return err;
 }
 
+/* Drop the oldest rotated files beyond rotate_keep. */
+static void keep_newest(struct ebr_recorder *r, char *closed)
+{
+	char **n = realloc(r->kept, (r->n_kept + 1) * sizeof(*r->kept));
+
+	if (!n) {
+		free(closed);
+		return;
+	}
+	r->kept = n;
+	r->kept[r->n_kept++] = closed;
+	while (r->o.rotate_keep && r->n_kept > r->o.rotate_keep - 1) {
+		if (unlink(r->kept[0]) && errno != ENOENT)
+			pr_warn("cannot remove the old capture %s: %s", r->kept[0], strerror(errno));
+		free(r->kept[0]);
+		memmove(r->kept, r->kept + 1, --r->n_kept * sizeof(*r->kept));
+	}
+}
+
+/*
+ * In the writer thread, after each segment: when the file is big or old
+ * enough, finish it (trailer, footer) and go on in the next, which gets its
+ * own header, metadata and a fresh process snapshot so it reads alone.
+ */
+static int after_segment(void *ctx, struct ebr_writer **w, const struct seg_buf *b)
+{
+	struct ebr_recorder *r = ctx;
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
+				      .compression_level = r->o.compression_level };
+	uint64_t size = ebr_writer__stats(*w)->file_bytes;
+	char *next;
+	int err;
+
+	memcpy(r->drop_slots_last, b->drop_slots, (size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * sizeof(uint64_t));
+	if (!rotating(r) || !((r->o.rotate_size && size >= r->o.rotate_size) ||
+			      (r->o.rotate_seconds &&
+			       mono_ns() - r->file_opened_ns >= (uint64_t)r->o.rotate_seconds * 1000000000ULL)))
+		return 0;
+	next = rotated_name(r->output, r->file_index + 1);
+	if (!next)
+		return -ENOMEM;
+	ebr_writer__set_drops_by_type(*w, b->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
+	err = write_cgroups(r, *w);
+	if (!err)
+		err = ebr_writer__close(*w);
+	*w = NULL;
+	if (err) {
+		free(next);
+		return err;
+	}
+	r->closed_bytes += size;
+	keep_newest(r, r->path);
+	r->path = next;
+	r->file_index++;
+	/* a file that reads alone names all its cgroups, not just the new ones */
+	rec_cgroups__free(&r->cgroups);
+	*w = ebr_writer__open(next, &wo);
+	if (!*w)
+		return -errno;
+	r->file_opened_ns = mono_ns();
+	return write_metadata(r, *w);
+}
+
 int ebr_recorder__start(struct ebr_recorder *r)
 {
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
@@ -405,14 +503,22 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		r->started = 1;
 		return 0;
 	}
-	r->w = ebr_writer__open(r->output, &wo);
+	r->path = rotating(r) ? rotated_name(r->output, 0) : strdup(r->output);
+	if (!r->path)
+		return -ENOMEM;
+	r->w = ebr_writer__open(r->path, &wo);
 	if (!r->w)
 		return -errno;
-	err = write_metadata(r);
+	memcpy(r->set_uuid, ebr_writer__uuid(r->w), sizeof(r->set_uuid));
+	r->file_opened_ns = mono_ns();
+	err = write_metadata(r, r->w);
 	if (err)
 		return err;
 	err = seg_queue__init(&r->q, SEGMENT_BUFFERS, r->o.segment_size, r->w);
 	r->q_ready = 1;
+	r->w = NULL; /* the writer thread owns it now: r->q.w */
+	r->q.after_segment = after_segment;
+	r->q.ctx = r;
 	if (!err)
 		err = seg_queue__start(&r->q);
 	if (err)
@@ -473,7 +579,8 @@ const struct ebr_recorder_stats *ebr_recorder__stats(struct ebr_recorder *r)
 	if (r->q_ready) {
 		pthread_mutex_lock(&r->q.mu);
 		r->stats.segments = r->q.written_segments;
-		r->stats.file_bytes = r->q.file_bytes;
+		r->stats.file_bytes = r->closed_bytes + r->q.file_bytes;
+		r->stats.files = r->file_index + 1;
 		pthread_mutex_unlock(&r->q.mu);
 	}
 	return &r->stats;
@@ -499,26 +606,33 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	seg_queue__put(&r->q, r->cur);
 	r->cur = NULL;
 	err = seg_queue__finish(&r->q);
-	r->stats.segments = ebr_writer__stats(r->w)->n_segments;
-	ebr_writer__set_drops_by_type(r->w, r->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
-	if (err) {
+	r->w = r->q.w;
+	r->q.w = NULL;
+	r->stats.segments = r->q.written_segments;
+	if (err || !r->w) {
 		pr_err("the capture %s is incomplete: %s; `ebpfrec repair` can recover its whole "
 		       "segments",
-		       r->output, strerror(-err));
+		       r->path, strerror(err ? -err : EIO));
 		ebr_writer__abandon(r->w);
 		r->w = NULL;
-		return err;
+		return err ? err : -EIO;
 	}
-	r->stats.file_bytes = ebr_writer__stats(r->w)->file_bytes;
-	cerr = write_cgroups(r);
+	ebr_writer__set_drops_by_type(r->w, r->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
+	cerr = write_cgroups(r, r->w);
 	if (cerr) {
 		ebr_writer__abandon(r->w);
 		r->w = NULL;
 		return cerr;
 	}
+	r->stats.file_bytes = r->closed_bytes + ebr_writer__stats(r->w)->file_bytes;
 	cerr = ebr_writer__close(r->w);
 	r->w = NULL;
 	return cerr;
+}
+
+const char *ebr_recorder__current_file(struct ebr_recorder *r)
+{
+	return r->path;
 }
 
 void rec_recorder__set_tap(struct ebr_recorder *r, void (*tap)(void *ctx, const struct ebr_event_header *rec),
@@ -545,13 +659,19 @@ void ebr_recorder__free(struct ebr_recorder *r)
 	if (r->w && !r->started) {
 		/* start failed after creating the file: leave nothing half-made behind */
 		ebr_writer__abandon(r->w);
-		if (r->output)
-			unlink(r->output);
+		r->w = NULL;
+		if (r->path)
+			unlink(r->path);
 	} else {
 		ebr_writer__abandon(r->w);
 	}
 	rec_probes__close(&r->probes);
 	rec_cgroups__free(&r->cgroups);
+	for (size_t i = 0; i < r->n_kept; i++)
+		free(r->kept[i]);
+	free(r->kept);
+	free(r->path);
+	free(r->drop_slots_last);
 	free(r->drop_slots);
 	free(r->output);
 	free(r->config_json);

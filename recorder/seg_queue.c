@@ -19,7 +19,8 @@ int seg_queue__init(struct seg_queue *q, size_t n_buffers, size_t buf_size, stru
 	for (size_t i = 0; i < n_buffers; i++) {
 		/* untouched pages cost no memory: a mostly idle recorder stays small */
 		q->pool[i].data = malloc(buf_size);
-		if (!q->pool[i].data)
+		q->pool[i].drop_slots = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(uint64_t));
+		if (!q->pool[i].data || !q->pool[i].drop_slots)
 			return -ENOMEM;
 		q->pool[i].cap = buf_size;
 		q->pool[i].next = q->free_list;
@@ -50,12 +51,14 @@ static void *writer_main(void *arg)
 
 		if (!q->err)
 			err = ebr_writer__add_segment(q->w, b->data, b->len, b->drops, EBR_DROP_NR);
+		if (!err && !q->err && q->after_segment)
+			err = q->after_segment(q->ctx, &q->w, b);
 
 		pthread_mutex_lock(&q->mu);
 		if (err && !q->err)
 			q->err = err;
 		if (!err) {
-			q->written_segments = ebr_writer__stats(q->w)->n_segments;
+			q->written_segments++;
 			q->file_bytes = ebr_writer__stats(q->w)->file_bytes;
 		}
 		b->len = 0;
@@ -131,8 +134,10 @@ int seg_queue__finish(struct seg_queue *q)
 void seg_queue__destroy(struct seg_queue *q)
 {
 	seg_queue__finish(q);
-	for (size_t i = 0; q->pool && i < q->n_pool; i++)
+	for (size_t i = 0; q->pool && i < q->n_pool; i++) {
 		free(q->pool[i].data);
+		free(q->pool[i].drop_slots);
+	}
 	free(q->pool);
 	q->pool = NULL;
 	pthread_mutex_destroy(&q->mu);

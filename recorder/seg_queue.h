@@ -20,6 +20,7 @@ struct seg_buf {
 	char *data;
 	size_t len, cap;
 	uint64_t drops[EBR_DROP_NR];
+	uint64_t *drop_slots; /* [EBR_DROP_NR * EBR_DROP_TYPE_SLOTS], as of this segment */
 	struct seg_buf *next;
 };
 
@@ -30,7 +31,10 @@ struct seg_queue {
 	struct seg_buf *full_head, *full_tail;
 	struct seg_buf *pool;
 	size_t n_pool;
-	struct ebr_writer *w;
+	struct ebr_writer *w; /* the writer thread's; after_segment may replace it */
+	/* in the writer thread, after each segment: rotation; returns -errno to fail */
+	int (*after_segment)(void *ctx, struct ebr_writer **w, const struct seg_buf *b);
+	void *ctx;
 	pthread_t thread;
 	int running;
 	int stopping;

@@ -29,7 +29,9 @@ static void usage(FILE *out)
 		"  -n, --limit N         stop after N matching events\n"
 		"      --pace            replay at the original pace, as if live\n"
 		"      --speed X         replay X times faster than it happened (0.5: slower)\n"
-		"      --rebase          with --pace/--speed: timestamps moved to now\n\n"
+		"      --rebase          with --pace/--speed: timestamps moved to now\n"
+		"      --no-set          one file of a rotated recording (-C/-G): only that file,\n"
+		"                        not the whole set it belongs to\n\n"
 		"filtering (every condition given must hold; see docs/filter.md):\n"
 		"  -f, --filter EXPR     a filter expression: 'type = exec and uid != 0'\n"
 		"  -t, --type NAMES      only these event types (exec,fork,exit,...)\n"
@@ -82,6 +84,7 @@ int cmd_replay(int argc, char **argv)
 		{ "pace", no_argument, NULL, 'A' },
 		{ "speed", required_argument, NULL, 'E' },
 		{ "rebase", no_argument, NULL, 'B' },
+		{ "no-set", no_argument, NULL, 'Z' },
 		{ "to", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -97,7 +100,9 @@ int cmd_replay(int argc, char **argv)
 	const char *from = NULL, *to = NULL;
 	uint64_t limit = 0, n = 0;
 	double speed = 0;
-	int rebase = 0;
+	char **set = NULL;
+	size_t n_set = 0;
+	int rebase = 0, no_set = 0;
 	int json = 0, c, ret = EXIT_FAIL, err = 0, none = 0;
 
 	while ((c = getopt_long(argc, argv, "O:n:t:f:h", longopts, NULL)) != -1) {
@@ -161,6 +166,9 @@ int cmd_replay(int argc, char **argv)
 		case 'B':
 			rebase = 1;
 			break;
+		case 'Z':
+			no_set = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -192,6 +200,14 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	ret = EXIT_FAIL;
+	if (argc - optind == 1 && !no_set) {
+		/* one file of a rotated recording stands for the whole set */
+		if (ebr_capture_set__expand(argv[optind], &set, &n_set) == 0 && n_set > 1) {
+			argv = set;
+			argc = (int)n_set;
+			optind = 0;
+		}
+	}
 	if (argc - optind > 1 || speed > 0) {
 		struct replay_paced p = { .json = json, .limit = limit, .speed = speed, .rebase = rebase,
 					  .dopts = dopts, .from_ts = copts.from_ts, .to_ts = copts.to_ts };
@@ -223,6 +239,7 @@ int cmd_replay(int argc, char **argv)
 	if (err < 0)
 		ret = EXIT_FAIL;
 out:
+	ebr_capture_set__free(set, n_set);
 	ebr_cursor__close(cur);
 	ebr_filter__free(filter);
 	ebr_decoder__free(dec);

@@ -165,6 +165,16 @@ int ebr_reader__cgroup(struct ebr_reader *r, uint64_t id, struct ebr_cgroup_view
 size_t ebr_reader__cgroup_count(struct ebr_reader *r);
 const struct ebr_cgroup_view *ebr_reader__cgroup_at(struct ebr_reader *r, size_t i);
 
+/* Part of a rotated recording: its set id, index, and the base name given to record. */
+int ebr_reader__rotation(const struct ebr_reader *r, uint8_t set_uuid[16], uint32_t *index, char *base,
+			 size_t base_len);
+/*
+ * Every file of the rotated set path belongs to (found next to it, in
+ * recording order), or just path. Free with ebr_capture_set__free.
+ */
+int ebr_capture_set__expand(const char *path, char ***paths, size_t *n);
+void ebr_capture_set__free(char **paths, size_t n);
+
 /* ---------------------------------------------------------------- cursor */
 
 struct ebr_cursor;

@@ -57,6 +57,15 @@ struct ebr_recorder_opts {
 	 * are kept regardless, so the capture can still name every process.
 	 */
 	const struct ebr_filter *filter;
+	/*
+	 * Rotation: a new file (output "trace.ebc" becomes trace.0000.ebc,
+	 * trace.0001.ebc, ...) once the current one reaches rotate_size bytes
+	 * or is rotate_seconds old; each is a complete capture. rotate_keep
+	 * > 0 deletes the oldest beyond that many. 0: no rotation.
+	 */
+	uint64_t rotate_size;
+	uint32_t rotate_seconds;
+	uint32_t rotate_keep;
 	const char *config_json; /* stored verbatim in the capture, may be NULL */
 	const char *command_line; /* stored as a note, may be NULL */
 };
@@ -82,7 +91,8 @@ struct ebr_recorder_stats {
 	uint64_t bytes; /* raw bytes of those records */
 	uint64_t drops[EBR_DROP_REASONS]; /* kernel and recorder, cumulative */
 	uint64_t segments;
-	uint64_t file_bytes;
+	uint64_t file_bytes; /* all files of the recording so far */
+	uint64_t files; /* files completed or open (rotation) */
 	uint64_t events_by_family[8];
 	unsigned probes_attached;
 	unsigned probes_failed;
@@ -115,6 +125,8 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms);
 /* Detach, drain what is left, write the index and close the capture. */
 int ebr_recorder__stop(struct ebr_recorder *r);
 const struct ebr_recorder_stats *ebr_recorder__stats(struct ebr_recorder *r);
+/* The file being written now (differs from opts.output when rotating); NULL without output. */
+const char *ebr_recorder__current_file(struct ebr_recorder *r);
 void ebr_recorder__free(struct ebr_recorder *r);
 
 #ifdef __cplusplus
