@@ -15,6 +15,7 @@ struct ebr_command {
 };
 
 int cmd_record(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 

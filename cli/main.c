@@ -17,10 +17,16 @@ int cmd_record(int argc, char **argv)
 			"(meson -Drecorder=disabled); it can read captures but not record them\n");
 	return EXIT_FAIL;
 }
+
+int cmd_stats(int argc, char **argv)
+{
+	return cmd_record(argc, argv);
+}
 #endif
 
 static const struct ebr_command commands[] = {
 	{ "record", cmd_record, "record kernel events into a capture file (root)" },
+	{ "stats", cmd_stats, "statistics and health of the recorders running here" },
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
 };

@@ -25,6 +25,7 @@
 #include "maps.h"
 #include "names.h"
 #include "procsnap.h"
+#include "status.h"
 #include "profiles.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -84,6 +85,9 @@ static void usage(FILE *out)
 		"                             10 ms (costs CPU under load; for live consumers)\n"
 		"      --max-args SIZE        bytes of exec arguments kept (default 1024, max 4096)\n"
 		"      --max-path SIZE        bytes of a path kept (default 256, max 4096)\n"
+		"      --stats-file PATH      publish statistics here each second (default\n"
+		"                             /run/ebpfrec/PID.json, removed at exit; an explicit\n"
+		"                             PATH is kept, with the final figures)\n"
 		"  -v, --verbose              more messages (twice: libbpf debug output)\n"
 		"  -q, --quiet                no summary at the end\n"
 		"  -h, --help                 this text\n\n"
@@ -104,6 +108,7 @@ struct record_args {
 	size_t n_pids;
 	int all;
 	uint64_t max_size, max_events;
+	const char *stats_file; /* explicit --stats-file, kept at exit */
 	pid_t child; /* COMMAND, held until the recorder is ready */
 	int go_fd;
 	struct ebr_kfilter_spec kf;
@@ -184,7 +189,8 @@ static int parse_rate(const char *arg, uint64_t *rates)
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
-	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS };
+	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
+	       OPT_STATS_FILE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -200,6 +206,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "rotate-keep", required_argument, NULL, 'W' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
 		{ "exclude-system", no_argument, NULL, OPT_EXCL_SYS },
@@ -270,6 +277,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			if (parse_size(optarg, &v) || !v)
 				goto bad;
 			a->max_size = v;
+			break;
+		case OPT_STATS_FILE:
+			a->stats_file = optarg;
 			break;
 		case OPT_MAX_EVENTS:
 			if (parse_u64(optarg, &v) || !v)
@@ -564,11 +574,59 @@ static int all_gone(const uint32_t *pids, size_t n)
 	return 1;
 }
 
+/* Statistics for `ebpfrec stats` and, on a terminal, the live status line. */
+struct publisher {
+	char path[600]; /* in REC_STATS_DIR, where `ebpfrec stats` looks; removed at exit */
+	const char *keep; /* an explicit --stats-file: also written, and kept */
+	int tty;
+	uint64_t t0, last;
+	struct rec_snapshot prev, cur;
+};
+
+static void publisher_init(struct publisher *p, const struct record_args *a, uint64_t t0)
+{
+	p->t0 = p->last = t0;
+	p->tty = !a->quiet && isatty(STDERR_FILENO);
+	p->keep = a->stats_file;
+	mkdir(REC_STATS_DIR, 0755);
+	snprintf(p->path, sizeof(p->path), "%s/%d.json", REC_STATS_DIR, (int)getpid());
+	snprintf(p->cur.output, sizeof(p->cur.output), "%s", a->ro.output);
+	p->cur.started_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
+}
+
+static void publish(struct publisher *p, struct ebr_recorder *r, uint64_t now, int final)
+{
+	char line[512];
+
+	p->prev = p->cur;
+	rec_snapshot__take(&p->cur, r, &p->prev, (double)(now - p->t0) / 1e9);
+	p->cur.final = final;
+	p->last = now;
+	if (!final)
+		rec_snapshot__save(&p->cur, p->path); /* best effort: /run may be read-only */
+	if (p->keep && rec_snapshot__save(&p->cur, p->keep))
+		fprintf(stderr, "ebpfrec: cannot write the stats file %s: %s\n", p->keep, strerror(errno));
+	if (p->tty) {
+		rec_snapshot__line(&p->cur, line, sizeof(line));
+		/* one line, rewritten in place; cleared once the recording ends */
+		fprintf(stderr, final ? "\r\033[K" : "\r\033[K%s", line);
+		fflush(stderr);
+	}
+}
+
+static void publisher_end(struct publisher *p)
+{
+	unlink(p->path);
+}
+
 static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 {
 	uint64_t t0 = mono_ns(), deadline = a->duration_ns ? t0 + a->duration_ns : 0;
 	pid_t child = a->child;
 	int status, err = 0, child_done = 0;
+	struct publisher pub = {0};
+
+	publisher_init(&pub, a, t0);
 
 	if (a->go_fd >= 0) {
 		err = release(a->go_fd);
@@ -576,6 +634,7 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 	}
 	if (err) {
 		ebr_recorder__stop(r);
+		publisher_end(&pub);
 		return err;
 	}
 	while (!stop_signal) {
@@ -585,6 +644,8 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 			err = n;
 			break;
 		}
+		if (mono_ns() - pub.last >= 1000000000ULL)
+			publish(&pub, r, mono_ns(), 0);
 		if (deadline && mono_ns() >= deadline)
 			break;
 		if (child && waitpid(child, &status, WNOHANG) == child) {
@@ -617,8 +678,10 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 		if (!err)
 			err = serr;
 	}
+	publish(&pub, r, mono_ns(), 1);
+	publisher_end(&pub);
 	if (!a->quiet && !err)
-		print_summary(r, path, (double)(mono_ns() - t0) / 1e9);
+		print_summary(r, path, pub.cur.elapsed_s);
 	if (child_done && WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		fprintf(stderr, "ebpfrec record: %s could not be started\n", a->command[0]);
 	else if (child_done && a->verbose && WIFEXITED(status))

@@ -14,6 +14,7 @@
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/schema.h"
 #include "cgroups.h"
+#include "health.h"
 #include "internal.h"
 #include "kfilter.h"
 #include "probes.h"
@@ -54,6 +55,7 @@ struct ebr_recorder {
 	uint64_t *drop_slots_last; /* per-type drops as of the last segment written */
 	char **kept; /* rotated files still on disk, oldest first */
 	size_t n_kept;
+	struct rec_health health;
 	void (*tap)(void *ctx, const struct ebr_event_header *rec); /* live subscribers */
 	void *tap_ctx;
 	int started, stopped;
@@ -628,6 +630,22 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	cerr = ebr_writer__close(r->w);
 	r->w = NULL;
 	return cerr;
+}
+
+int ebr_recorder__health(struct ebr_recorder *r, struct ebr_health *out)
+{
+	rec_health__judge(&r->health, r, out);
+	return 0;
+}
+
+double ebr_recorder__ring_fill(struct ebr_recorder *r)
+{
+	return r->started && !r->stopped ? rec_ring_fill(r->probes.rb_fd, r->o.ringbuf_size) : -1;
+}
+
+int rec_recorder__write_error(struct ebr_recorder *r)
+{
+	return r->q_ready ? seg_queue__error(&r->q) : 0;
 }
 
 const char *ebr_recorder__current_file(struct ebr_recorder *r)

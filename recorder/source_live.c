@@ -19,7 +19,6 @@
 #include "recorder_internal.h"
 #include "source_internal.h"
 
-#define DROP_WINDOW_NS (10 * 1000000000ULL) /* drops this recent make the source degraded */
 
 struct live_source {
 	struct ebr_source base;
@@ -27,19 +26,8 @@ struct live_source {
 	const struct ebr_schema *schemas[1];
 	const struct ebr_capture_info *infos[1];
 	struct ebr_capture_info info;
-	uint64_t started_wall;
-	/* ring-buffer losses seen at the last health check, and when they last grew */
-	uint64_t seen_lost, lost_grew_mono, lost_grew_wall;
 	int stopped;
 };
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void tap(void *ctx, const struct ebr_event_header *rec)
 {
@@ -58,53 +46,13 @@ static int live_done(struct ebr_source *s)
 	return ((struct live_source *)s->impl)->stopped;
 }
 
-/* Probe status records as the recorder wrote them: a failed probe is an issue. */
-static void probe_issues(struct live_source *ls, struct ebr_health *out)
-{
-	const struct rec_probes *p = rec_recorder__probes(ls->r);
-	size_t off = 0;
-
-	out->programs_loaded = p->attached + p->failed;
-	out->programs_healthy = p->attached;
-	while (p->status.len - off >= sizeof(struct ebr_probe_status)) {
-		const struct ebr_probe_status *st = (const void *)(p->status.p + off);
-		const char *base = (const char *)st;
-		char component[32];
-
-		if (st->hdr.size < sizeof(*st) || st->hdr.size > p->status.len - off)
-			break;
-		off += st->hdr.size;
-		if (st->attached)
-			continue;
-		snprintf(component, sizeof(component), "probe:%s", base + st->name.off);
-		ebr_health__add(out, EBR_ISSUE_WARNING, component, ls->started_wall, "%s: %s",
-				base + st->attach_point.off, base + st->message.off);
-	}
-}
-
 static int live_health(struct ebr_source *s, struct ebr_health *out)
 {
 	struct live_source *ls = s->impl;
-	const struct ebr_recorder_stats *st = ebr_recorder__stats(ls->r);
-	uint64_t lost = st->drops[EBR_DROP_RINGBUF_FULL] + st->drops[EBR_DROP_WRITER_BACKLOG];
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
-	probe_issues(ls, out);
-	if (lost > ls->seen_lost) {
-		if (!ls->lost_grew_mono || now - ls->lost_grew_mono > DROP_WINDOW_NS)
-			ls->lost_grew_wall = clock_ns(CLOCK_REALTIME);
-		ls->lost_grew_mono = now;
-		ls->seen_lost = lost;
-	}
-	if (ls->lost_grew_mono && now - ls->lost_grew_mono <= DROP_WINDOW_NS)
-		ebr_health__add(out, EBR_ISSUE_WARNING, "ringbuf", ls->lost_grew_wall,
-				"events are being lost (%llu so far): the ring buffer or writer cannot keep up; "
-				"raise --ringbuf-size, narrow the profile or add a filter",
-				(unsigned long long)lost);
+	ebr_recorder__health(ls->r, out);
 	if (ls->stopped)
 		ebr_health__add(out, EBR_ISSUE_INFO, "recorder", 0, "stopped");
-	if (!out->programs_healthy)
-		ebr_health__add(out, EBR_ISSUE_ERROR, "probes", ls->started_wall, "no probe is attached");
 	return 0;
 }
 
@@ -179,7 +127,6 @@ struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
 		return NULL;
 	}
 	describe_host(&ls->info);
-	ls->started_wall = ls->info.created_wall_ns;
 	ls->schemas[0] = ebr_schema__builtin();
 	ls->infos[0] = &ls->info;
 	err = ebr_source__init(&ls->base, &live_ops, ls, 1, ls->schemas, ls->infos, 0);

@@ -125,6 +125,11 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms);
 /* Detach, drain what is left, write the index and close the capture. */
 int ebr_recorder__stop(struct ebr_recorder *r);
 const struct ebr_recorder_stats *ebr_recorder__stats(struct ebr_recorder *r);
+struct ebr_health;
+/* healthy / degraded / unhealthy, with the issues that make it so (source.h). */
+int ebr_recorder__health(struct ebr_recorder *r, struct ebr_health *out);
+/* How full the kernel ring buffer is right now, 0..1; -1 when unknown. */
+double ebr_recorder__ring_fill(struct ebr_recorder *r);
 /* The file being written now (differs from opts.output when rotating); NULL without output. */
 const char *ebr_recorder__current_file(struct ebr_recorder *r);
 void ebr_recorder__free(struct ebr_recorder *r);
