@@ -255,6 +255,8 @@ void ebr_source__publish(struct ebr_source *s, unsigned input, const struct ebr_
 	size_t len = sizeof(struct entry) + ebr_align8(rec->size);
 
 	s->collected++;
+	if (!__atomic_load_n(&s->n_subs, __ATOMIC_RELAXED))
+		return; /* the common case while recording to a file: nothing to lock */
 	pthread_mutex_lock(&s->mu);
 	for (struct ebr_subscription *sub = s->subs; sub; sub = sub->next) {
 		struct entry *e;
@@ -358,6 +360,11 @@ int ebr_source__poll(struct ebr_source *s, int timeout_ms)
 
 	ebr_source__flush(s);
 	return n;
+}
+
+struct ebr_recorder *ebr_source__recorder(struct ebr_source *s)
+{
+	return s->ops->recorder ? s->ops->recorder(s) : NULL;
 }
 
 int ebr_source__done(struct ebr_source *s)

@@ -14,6 +14,7 @@ struct ebr_source_ops {
 	void (*stats)(struct ebr_source *s, struct ebr_source_stats *out);
 	void (*stop)(struct ebr_source *s); /* no more publishing after this */
 	void (*free)(struct ebr_source *s);
+	struct ebr_recorder *(*recorder)(struct ebr_source *s); /* live sources only */
 };
 
 struct ebr_source {

@@ -18,7 +18,9 @@
 #include "cli_util.h"
 #include "filter_args.h"
 #include "commands.h"
+#include "ebpfrec/decode.h"
 #include "ebpfrec/record_builder.h"
+#include "ebpfrec/source.h"
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/schema.h"
 #include "events.h"
@@ -88,6 +90,10 @@ static void usage(FILE *out)
 		"      --stats-file PATH      publish statistics here each second (default\n"
 		"                             /run/ebpfrec/PID.json, removed at exit; an explicit\n"
 		"                             PATH is kept, with the final figures)\n"
+		"  -O, --output FORMAT        also print each event as it arrives: text or json\n"
+		"                             (without -o, nothing is written to disk)\n"
+		"      --test                 record for 10 s (or -d) and say whether recording\n"
+		"                             works here: probes, events per family, losses\n"
 		"  -v, --verbose              more messages (twice: libbpf debug output)\n"
 		"  -q, --quiet                no summary at the end\n"
 		"  -h, --help                 this text\n\n"
@@ -108,6 +114,8 @@ struct record_args {
 	size_t n_pids;
 	int all;
 	uint64_t max_size, max_events;
+	int live_output; /* 1 text, 2 json */
+	int test;
 	const char *stats_file; /* explicit --stats-file, kept at exit */
 	pid_t child; /* COMMAND, held until the recorder is ready */
 	int go_fd;
@@ -190,7 +198,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
 	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
-	       OPT_STATS_FILE };
+	       OPT_STATS_FILE, OPT_TEST };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -207,6 +215,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+		{ "output", required_argument, NULL, 'O' },
+		{ "test", no_argument, NULL, OPT_TEST },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
 		{ "exclude-system", no_argument, NULL, OPT_EXCL_SYS },
@@ -228,7 +238,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	a->ro.sz = sizeof(a->ro);
 	a->filt.sh.sz = sizeof(a->filt.sh);
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:C:G:W:b:z:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:C:G:W:O:b:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->ro.output = optarg;
@@ -277,6 +287,17 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			if (parse_size(optarg, &v) || !v)
 				goto bad;
 			a->max_size = v;
+			break;
+		case 'O':
+			if (!strcmp(optarg, "text"))
+				a->live_output = 1;
+			else if (!strcmp(optarg, "json"))
+				a->live_output = 2;
+			else
+				goto bad;
+			break;
+		case OPT_TEST:
+			a->test = 1;
 			break;
 		case OPT_STATS_FILE:
 			a->stats_file = optarg;
@@ -488,7 +509,7 @@ static void print_summary(struct ebr_recorder *r, const char *path, double secs)
 			human_bytes(s->bytes, b2, sizeof(b2)),
 			s->file_bytes ? (double)s->bytes / (double)s->file_bytes : 0.0,
 			s->events ? (double)s->file_bytes / (double)s->events : 0.0);
-	else if (stat(path, &st) == 0)
+	else if (path && stat(path, &st) == 0)
 		fprintf(stderr, "ebpfrec: wrote %s: %s in %llu segments, %s raw (%.1fx), %.1f bytes/event\n",
 			path, human_bytes((uint64_t)st.st_size, b1, sizeof(b1)),
 			(unsigned long long)s->segments, human_bytes(s->bytes, b2, sizeof(b2)),
@@ -590,7 +611,7 @@ static void publisher_init(struct publisher *p, const struct record_args *a, uin
 	p->keep = a->stats_file;
 	mkdir(REC_STATS_DIR, 0755);
 	snprintf(p->path, sizeof(p->path), "%s/%d.json", REC_STATS_DIR, (int)getpid());
-	snprintf(p->cur.output, sizeof(p->cur.output), "%s", a->ro.output);
+	snprintf(p->cur.output, sizeof(p->cur.output), "%s", a->ro.output ? a->ro.output : "");
 	p->cur.started_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
 }
 
@@ -619,7 +640,7 @@ static void publisher_end(struct publisher *p)
 	unlink(p->path);
 }
 
-static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
+static int run(struct ebr_source *src, struct ebr_recorder *r, struct record_args *a, const char *path)
 {
 	uint64_t t0 = mono_ns(), deadline = a->duration_ns ? t0 + a->duration_ns : 0;
 	pid_t child = a->child;
@@ -638,7 +659,7 @@ static int run(struct ebr_recorder *r, struct record_args *a, const char *path)
 		return err;
 	}
 	while (!stop_signal) {
-		int n = ebr_recorder__poll(r, 100);
+		int n = ebr_source__poll(src, 100);
 
 		if (n < 0) {
 			err = n;
@@ -748,10 +769,77 @@ static void abandon_child(struct record_args *a)
 		waitpid(a->child, &status, 0);
 }
 
+/* --output: every event printed as it arrives, by a subscriber of the live source. */
+struct printer {
+	struct ebr_decoder *dec;
+	int json;
+	int failed; /* errno of the failed write */
+};
+
+static int print_event(const struct ebr_event *ev, void *ctx)
+{
+	struct printer *p = ctx;
+
+	if (!p->dec) {
+		struct ebr_decoder_opts o = { .sz = sizeof(o), .time_format = EBR_TIME_WALL };
+
+		p->dec = ebr_decoder__new(ev->schema, ev->capture, &o);
+		if (!p->dec)
+			return 1;
+	}
+	if ((p->json ? ebr_decoder__json(p->dec, ev->rec, stdout) : ebr_decoder__text(p->dec, ev->rec, stdout)) ||
+	    fflush(stdout)) {
+		p->failed = errno ? errno : EIO; /* the reader went away (EPIPE) or the disk is full */
+		stop_signal = SIGPIPE;
+		return 1;
+	}
+	return 0;
+}
+
+/* --test: the original collector's verdict after a short recording. */
+static int test_verdict(struct ebr_recorder *r, const struct record_args *a)
+{
+	const struct ebr_recorder_stats *st = ebr_recorder__stats(r);
+	unsigned fams = a->ro.families ? a->ro.families : EBR_FAMILIES_DEFAULT;
+	uint64_t lost = st->drops[EBR_DROP_RINGBUF_FULL] + st->drops[EBR_DROP_WRITER_BACKLOG] +
+			st->drops[EBR_DROP_CORRUPT];
+	int fail = 0;
+
+	fprintf(stderr, "ebpfrec test: %u probes attached, %u failed\n", st->probes_attached, st->probes_failed);
+	for (unsigned f = 1; f < EBR_FAM_NR; f++) {
+		if (!(fams & EBR_FAMILY_BIT(f)))
+			continue;
+		fprintf(stderr, "  %-8s %10llu events%s\n", ebr_family__name(f),
+			(unsigned long long)st->events_by_family[f],
+			st->events_by_family[f] ? "" : "  (none: nothing happened, or its probes failed)");
+	}
+	if (!st->events) {
+		fprintf(stderr, "ebpfrec test: FAIL: no events at all were recorded\n");
+		fail = 1;
+	}
+	if (st->probes_failed) {
+		fprintf(stderr, "ebpfrec test: FAIL: %u probes could not be attached (`ebpfrec doctor` says why)\n",
+			st->probes_failed);
+		fail = 1;
+	}
+	if (lost) {
+		fprintf(stderr, "ebpfrec test: FAIL: %llu events were lost\n", (unsigned long long)lost);
+		fail = 1;
+	}
+	if (!fail)
+		fprintf(stderr, "ebpfrec test: PASS: recording works on this machine\n");
+	return fail ? -EIO : 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = { .go_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct printer pr = {0};
+	struct ebr_subscribe_opts so = { .sz = sizeof(so), .fn = print_event, .ctx = &pr,
+					 .buffer_size = 16 << 20 };
+	struct ebr_subscription *printer_sub = NULL;
+	struct ebr_source *src;
 	struct ebr_recorder *r;
 	char *cfg, *cmdline;
 	int ret, err;
@@ -760,7 +848,10 @@ int cmd_record(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	cli_log_setup(a.verbose);
-	if (!a.ro.output)
+	if (a.test && !a.duration_ns)
+		a.duration_ns = 10ULL * 1000000000ULL;
+	/* printing or testing without -o: nothing is written to disk */
+	if (!a.ro.output && !a.live_output && !a.test)
 		a.ro.output = "trace.ebc";
 	ret = cli_filter_compile("ebpfrec record", ebr_schema__builtin(), &a.filt, &a.filter);
 	if (ret)
@@ -776,24 +867,31 @@ int cmd_record(int argc, char **argv)
 	cmdline = join_argv(argc, argv);
 	a.ro.config_json = cfg;
 	a.ro.command_line = cmdline;
-	r = ebr_recorder__new(&a.ro);
-	if (!r) {
-		abandon_child(&a);
-		ebr_filter__free(a.filter);
-		free(a.followed);
-		free(cfg);
-		free(cmdline);
-		return EXIT_USAGE;
-	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	err = ebr_recorder__start(r);
-	if (!err)
-		err = run(r, &a, a.ro.output);
-	else
+	src = ebr_source__open_live(&a.ro);
+	if (!src) {
+		err = -errno;
 		abandon_child(&a);
-	ebr_recorder__free(r);
+	} else {
+		r = ebr_source__recorder(src);
+		pr.json = a.live_output == 2;
+		if (a.live_output && !(printer_sub = ebr_source__subscribe(src, &so)))
+			err = -errno;
+		else
+			err = run(src, r, &a, a.ro.output);
+		if (!err && a.test)
+			err = test_verdict(r, &a);
+		ebr_recorder__stop(r);
+		ebr_source__close(src); /* the printer empties its queue first */
+		if (pr.dec)
+			ebr_decoder__free(pr.dec);
+		if (pr.failed && pr.failed != EPIPE && !err) {
+			fprintf(stderr, "ebpfrec record: cannot write events to stdout: %s\n", strerror(pr.failed));
+			err = -pr.failed;
+		}
+	}
 	ebr_filter__free(a.filter);
 	free(a.followed);
 	free(cfg);

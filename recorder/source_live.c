@@ -81,7 +81,13 @@ static void live_free(struct ebr_source *s)
 	free(ls);
 }
 
+static struct ebr_recorder *live_recorder(struct ebr_source *s)
+{
+	return ((struct live_source *)s->impl)->r;
+}
+
 static const struct ebr_source_ops live_ops = {
+	.recorder = live_recorder,
 	.poll = live_poll,
 	.done = live_done,
 	.health = live_health,

@@ -70,6 +70,9 @@ struct ebr_source *ebr_source__open_capture(const char *const *paths, size_t n,
  */
 struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts);
 
+/* The recorder behind a live source (stats, follow, filters); NULL for capture sources. */
+struct ebr_recorder *ebr_source__recorder(struct ebr_source *s);
+
 /* Subscribe before or while the source runs. NULL + errno (EINVAL and a log line for a bad filter). */
 struct ebr_subscription *ebr_source__subscribe(struct ebr_source *s, const struct ebr_subscribe_opts *o);
 /* Replace a subscription's filter; its queue is kept. */
