@@ -27,6 +27,7 @@
 #include "maps.h"
 #include "names.h"
 #include "procsnap.h"
+#include "record_args.h"
 #include "status.h"
 #include "profiles.h"
 
@@ -94,6 +95,10 @@ static void usage(FILE *out)
 		"                             (without -o, nothing is written to disk)\n"
 		"      --test                 record for 10 s (or -d) and say whether recording\n"
 		"                             works here: probes, events per family, losses\n"
+		"      --config FILE.json     settings from a file (docs/config.md); options given\n"
+		"                             on the command line override it\n"
+		"      --print-config         print the effective settings as JSON (valid for\n"
+		"                             --config) and exit\n"
 		"  -v, --verbose              more messages (twice: libbpf debug output)\n"
 		"  -q, --quiet                no summary at the end\n"
 		"  -h, --help                 this text\n\n"
@@ -103,55 +108,6 @@ static void usage(FILE *out)
 		"  sudo ebpfrec record -o net.ebc --profile network,fileio -d 1m\n"
 		"  ebpfrec info t.ebc && ebpfrec replay t.ebc\n",
 		profiles);
-}
-
-#define MAX_PIDS 64
-
-struct record_args {
-	struct ebr_recorder_opts ro;
-	uint32_t syscalls[EBR_SYSCALL_SLOTS];
-	uint32_t pids[MAX_PIDS];
-	size_t n_pids;
-	int all;
-	uint64_t max_size, max_events;
-	int live_output; /* 1 text, 2 json */
-	int test;
-	const char *stats_file; /* explicit --stats-file, kept at exit */
-	pid_t child; /* COMMAND, held until the recorder is ready */
-	int go_fd;
-	struct ebr_kfilter_spec kf;
-	struct cli_filter_opts filt;
-	struct ebr_filter *filter;
-	uint32_t *followed; /* -p processes and their descendants, and COMMAND */
-	size_t n_followed;
-	uint64_t duration_ns;
-	int verbose, quiet;
-	char **command;
-};
-
-static int parse_syscalls(const char *list, struct record_args *a)
-{
-	struct utsname u;
-	char *copy = strdup(list), *save = NULL;
-
-	if (!copy || uname(&u)) {
-		free(copy);
-		return -1;
-	}
-	a->ro.n_syscalls = 0;
-	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-		int nr = ebr_syscall_nr(u.machine, name);
-
-		if (nr < 0 || nr >= EBR_SYSCALL_SLOTS) {
-			fprintf(stderr, "ebpfrec record: '%s' is not a syscall on %s\n", name, u.machine);
-			free(copy);
-			return -1;
-		}
-		a->syscalls[a->ro.n_syscalls++] = (uint32_t)nr;
-	}
-	free(copy);
-	a->ro.syscalls = a->syscalls;
-	return 0;
 }
 
 static int parse_pids(const char *list, struct record_args *a)
@@ -198,7 +154,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
 	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
-	       OPT_STATS_FILE, OPT_TEST };
+	       OPT_STATS_FILE, OPT_TEST, OPT_CONFIG, OPT_PRINT_CONFIG };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -217,6 +173,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ "output", required_argument, NULL, 'O' },
 		{ "test", no_argument, NULL, OPT_TEST },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
 		{ "exclude-system", no_argument, NULL, OPT_EXCL_SYS },
@@ -232,11 +190,22 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	char bad[64];
 	uint64_t v;
 	int c;
 
 	a->ro.sz = sizeof(a->ro);
 	a->filt.sh.sz = sizeof(a->filt.sh);
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *path = NULL;
+
+		if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			path = argv[i + 1];
+		if (path && rec_config__load(path, a))
+			return -1;
+	}
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
 	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:C:G:W:O:b:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -251,8 +220,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			a->ro.force = 1;
 			break;
 		case 'P':
-			if (rec_profiles__parse(optarg, &a->ro.families, a->ro.rate_limit))
+			if (rec_profiles__parse(optarg, &a->ro.families, a->ro.rate_limit, bad, sizeof(bad))) {
+				fprintf(stderr, "ebpfrec record: unknown profile '%s'; the profiles are:\n", bad);
+				rec_profiles__print(stderr);
 				return -1;
+			}
 			break;
 		case 'p':
 			if (parse_pids(optarg, a))
@@ -262,7 +234,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			a->all = 1;
 			break;
 		case OPT_SYSCALLS:
-			if (parse_syscalls(optarg, a))
+			if (rec_args__set_syscalls(a, (const char *const[]){ optarg }, 1))
 				return -1;
 			break;
 		case 'f':
@@ -298,6 +270,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case OPT_TEST:
 			a->test = 1;
+			break;
+		case OPT_CONFIG:
+			break; /* applied before the other options, which override it */
+		case OPT_PRINT_CONFIG:
+			a->print_config = 1;
 			break;
 		case OPT_STATS_FILE:
 			a->stats_file = optarg;
@@ -373,62 +350,6 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 bad:
 	fprintf(stderr, "ebpfrec record: invalid value '%s' for %s\n", optarg, argv[optind - 1]);
 	return -1;
-}
-
-static char *config_json(const struct record_args *a)
-{
-	struct json_object *o = json_object_new_object(), *fams = json_object_new_array();
-	char *s;
-
-	for (unsigned f = 1; f < EBR_FAM_NR; f++)
-		if ((a->ro.families ? a->ro.families : EBR_FAMILIES_DEFAULT) & EBR_FAMILY_BIT(f))
-			json_object_array_add(fams, json_object_new_string(ebr_family__name(f)));
-	json_object_object_add(o, "families", fams);
-	{
-		struct json_object *rates = json_object_new_object();
-
-		for (unsigned f = 0; f < EBR_FAM_NR; f++)
-			if (a->ro.rate_limit[f])
-				json_object_object_add(rates, f ? ebr_family__name(f) : "all",
-						       json_object_new_int64((int64_t)a->ro.rate_limit[f]));
-		json_object_object_add(o, "rate_limits", rates);
-	}
-	if (a->ro.syscalls) {
-		struct json_object *sc = json_object_new_array();
-		struct utsname u;
-
-		uname(&u);
-		for (size_t i = 0; i < a->ro.n_syscalls; i++)
-			json_object_array_add(sc, json_object_new_string(ebr_syscall_name(u.machine, a->syscalls[i])));
-		json_object_object_add(o, "syscalls", sc);
-	}
-	json_object_object_add(o, "ringbuf_size", json_object_new_int64(a->ro.ringbuf_size ? a->ro.ringbuf_size : 16 << 20));
-	json_object_object_add(o, "segment_size", json_object_new_int64(a->ro.segment_size ? a->ro.segment_size : 4 << 20));
-	json_object_object_add(o, "segment_ms", json_object_new_int64(a->ro.segment_ms ? a->ro.segment_ms : 1000));
-	json_object_object_add(o, "low_latency", json_object_new_boolean(a->ro.low_latency));
-	json_object_object_add(o, "compression_level", json_object_new_int(a->ro.compression_level ? a->ro.compression_level : 1));
-	json_object_object_add(o, "max_args_size", json_object_new_int(a->ro.max_args_size ? (int)a->ro.max_args_size : 1024));
-	json_object_object_add(o, "max_path_size", json_object_new_int(a->ro.max_path_size ? (int)a->ro.max_path_size : 256));
-	if (a->filter)
-		json_object_object_add(o, "filter", json_object_new_string(ebr_filter__expr(a->filter)));
-	if (a->ro.rotate_size)
-		json_object_object_add(o, "rotate_size", json_object_new_int64((int64_t)a->ro.rotate_size));
-	if (a->ro.rotate_seconds)
-		json_object_object_add(o, "rotate_seconds", json_object_new_int64(a->ro.rotate_seconds));
-	if (a->ro.rotate_keep)
-		json_object_object_add(o, "rotate_keep", json_object_new_int64(a->ro.rotate_keep));
-	if (a->duration_ns)
-		json_object_object_add(o, "duration_s", json_object_new_double((double)a->duration_ns / 1e9));
-	if (a->command) {
-		struct json_object *cmd = json_object_new_array();
-
-		for (char **p = a->command; *p; p++)
-			json_object_array_add(cmd, json_object_new_string(*p));
-		json_object_object_add(o, "command", cmd);
-	}
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
 }
 
 /* The command line as a shell would take it back, for the capture's note. */
@@ -845,8 +766,10 @@ int cmd_record(int argc, char **argv)
 	int ret, err;
 
 	ret = parse_args(argc, argv, &a);
-	if (ret)
+	if (ret) {
+		rec_config__free(&a);
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	}
 	cli_log_setup(a.verbose);
 	if (a.test && !a.duration_ns)
 		a.duration_ns = 10ULL * 1000000000ULL;
@@ -854,8 +777,19 @@ int cmd_record(int argc, char **argv)
 	if (!a.ro.output && !a.live_output && !a.test)
 		a.ro.output = "trace.ebc";
 	ret = cli_filter_compile("ebpfrec record", ebr_schema__builtin(), &a.filt, &a.filter);
-	if (ret)
+	if (ret) {
+		rec_config__free(&a);
 		return ret;
+	}
+	if (a.print_config) {
+		char *json = rec_config__to_json(&a, 1);
+
+		printf("%s\n", json ? json : "{}");
+		free(json);
+		ebr_filter__free(a.filter);
+		rec_config__free(&a);
+		return finish_stdout();
+	}
 	a.ro.filter = a.filter;
 	if (prepare_following(&a)) {
 		abandon_child(&a);
@@ -863,7 +797,7 @@ int cmd_record(int argc, char **argv)
 		free(a.followed);
 		return EXIT_FAIL;
 	}
-	cfg = config_json(&a);
+	cfg = rec_config__to_json(&a, 0);
 	cmdline = join_argv(argc, argv);
 	a.ro.config_json = cfg;
 	a.ro.command_line = cmdline;
@@ -877,6 +811,8 @@ int cmd_record(int argc, char **argv)
 	} else {
 		r = ebr_source__recorder(src);
 		pr.json = a.live_output == 2;
+		if (a.live_buffer)
+			so.buffer_size = a.live_buffer;
 		if (a.live_output && !(printer_sub = ebr_source__subscribe(src, &so)))
 			err = -errno;
 		else
@@ -893,6 +829,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	ebr_filter__free(a.filter);
+	rec_config__free(&a);
 	free(a.followed);
 	free(cfg);
 	free(cmdline);

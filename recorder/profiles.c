@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ebpfrec/recorder.h"
 #include "internal.h"
+#include "ebpfrec/schema.h"
 #include "profiles.h"
 
 #define B(f) EBR_FAMILY_BIT(f)
@@ -29,7 +31,7 @@ static const struct rec_profile profiles[] = {
 	  "every family (memory rate-limited to 10000/s)" },
 };
 
-int rec_profiles__parse(const char *list, unsigned *families, uint64_t *rates)
+int rec_profiles__parse(const char *list, unsigned *families, uint64_t *rates, char *bad, size_t bad_len)
 {
 	char *copy = strdup(list), *save = NULL;
 
@@ -43,7 +45,7 @@ int rec_profiles__parse(const char *list, unsigned *families, uint64_t *rates)
 			if (!strcmp(profiles[i].name, name))
 				break;
 		if (i == sizeof(profiles) / sizeof(profiles[0])) {
-			pr_err("unknown profile '%s'; `ebpfrec record --help` lists them", name);
+			snprintf(bad, bad_len, "%s", name);
 			free(copy);
 			return -EINVAL;
 		}
@@ -51,7 +53,7 @@ int rec_profiles__parse(const char *list, unsigned *families, uint64_t *rates)
 	}
 	free(copy);
 	if (!*families) {
-		pr_err("no profile named");
+		snprintf(bad, bad_len, "%s", list);
 		return -EINVAL;
 	}
 	if ((*families & B(EBR_FAM_MEMORY)) && !rates[EBR_FAM_MEMORY])
@@ -63,4 +65,27 @@ void rec_profiles__print(FILE *out)
 {
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
 		fprintf(out, "    %-9s %s\n", profiles[i].name, profiles[i].description);
+}
+
+int rec_profiles__parse_families(const char *list, unsigned *families)
+{
+	char *copy = strdup(list), *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	*families = 0;
+	for (char *name = strtok_r(copy, ",", &save); name && !err; name = strtok_r(NULL, ",", &save)) {
+		unsigned f;
+
+		for (f = EBR_FAM_PROCESS; f <= EBR_FAM_FILE; f++)
+			if (!strcmp(ebr_family__name(f), name))
+				break;
+		if (f > EBR_FAM_FILE)
+			err = -EINVAL;
+		else
+			*families |= EBR_FAMILY_BIT(f);
+	}
+	free(copy);
+	return err ? err : *families ? 0 : -EINVAL;
 }

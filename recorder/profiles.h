@@ -19,10 +19,12 @@ struct rec_profile {
 
 /*
  * "syscall,process" or "all": the union of the named profiles' families,
- * and the default rate limits they imply (rates[EBR_FAM_NR]). -EINVAL with a
- * message naming the bad profile.
+ * and the default rate limits they imply (rates[EBR_FAM_NR]). -EINVAL with
+ * the unknown name in bad.
  */
-int rec_profiles__parse(const char *list, unsigned *families, uint64_t *rates);
+int rec_profiles__parse(const char *list, unsigned *families, uint64_t *rates, char *bad, size_t bad_len);
 void rec_profiles__print(FILE *out);
+/* "process,syscall": family names, without a profile's default rate limits. */
+int rec_profiles__parse_families(const char *list, unsigned *families);
 
 #endif

@@ -106,6 +106,8 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 		r->o.max_args_size = 1024;
 	if (!r->o.max_path_size)
 		r->o.max_path_size = 256;
+	if (!r->o.drain_ms)
+		r->o.drain_ms = DRAIN_INTERVAL_MS;
 	if (!is_pow2(r->o.ringbuf_size) || r->o.ringbuf_size < 4096) {
 		pr_err("ring buffer size %u is not a power of two of at least 4096 bytes", r->o.ringbuf_size);
 		goto inval;
@@ -475,7 +477,9 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		.max_path_size = r->o.max_path_size,
 		.families = r->o.families,
 		.filter_syscalls = r->o.syscalls != NULL,
-		.wakeup_bytes = r->o.low_latency ? 0 : r->o.ringbuf_size / 8,
+		.wakeup_bytes = r->o.low_latency	? 0 :
+				r->o.wakeup_bytes ? r->o.wakeup_bytes :
+						    r->o.ringbuf_size / 8,
 	};
 	struct rec_probe_opts po = {
 		.families = r->o.families,
@@ -537,8 +541,8 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
 
 	if (!r->started || r->stopped)
 		return -EINVAL;
-	if (!r->o.low_latency && timeout_ms > DRAIN_INTERVAL_MS)
-		timeout_ms = DRAIN_INTERVAL_MS;
+	if (!r->o.low_latency && timeout_ms > (int)r->o.drain_ms)
+		timeout_ms = (int)r->o.drain_ms;
 	/* returns early on a forced wakeup; without one it only waits */
 	n = ring_buffer__poll(r->rb, timeout_ms);
 	if (n >= 0 || n == -EINTR) {

@@ -40,6 +40,8 @@ struct ebr_recorder_opts {
 	 * recorder on every event (lowest latency, highest overhead).
 	 */
 	int low_latency;
+	uint32_t wakeup_bytes; /* batched mode: wake early past this much unread data; 0: ring / 8 */
+	uint32_t drain_ms; /* batched mode: drain at least this often; 0: 10 */
 	/*
 	 * Kernel token buckets, events per second: [0] all families together,
 	 * [family] one family. 0: unlimited. Refused events are counted as
