@@ -431,8 +431,6 @@ static void keep_newest(struct ebr_recorder *r, char *closed)
 static int after_segment(void *ctx, struct ebr_writer **w, const struct seg_buf *b)
 {
 	struct ebr_recorder *r = ctx;
-	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
-				      .compression_level = r->o.compression_level };
 	uint64_t size = ebr_writer__stats(*w)->file_bytes;
 	char *next;
 	int err;
@@ -458,9 +456,18 @@ static int after_segment(void *ctx, struct ebr_writer **w, const struct seg_buf 
 	keep_newest(r, r->path);
 	r->path = next;
 	r->file_index++;
+	return 0; /* open_next makes the file when events come */
+}
+
+static int open_next(void *ctx, struct ebr_writer **w)
+{
+	struct ebr_recorder *r = ctx;
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
+				      .compression_level = r->o.compression_level };
+
 	/* a file that reads alone names all its cgroups, not just the new ones */
 	rec_cgroups__free(&r->cgroups);
-	*w = ebr_writer__open(next, &wo);
+	*w = ebr_writer__open(r->path, &wo);
 	if (!*w)
 		return -errno;
 	r->file_opened_ns = mono_ns();
@@ -524,6 +531,7 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	r->q_ready = 1;
 	r->w = NULL; /* the writer thread owns it now: r->q.w */
 	r->q.after_segment = after_segment;
+	r->q.open_next = open_next;
 	r->q.ctx = r;
 	if (!err)
 		err = seg_queue__start(&r->q);
@@ -615,6 +623,13 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	r->w = r->q.w;
 	r->q.w = NULL;
 	r->stats.segments = r->q.written_segments;
+	if (!err && !r->w && r->file_index) {
+		/* the last rotation closed the last file, and nothing came after it */
+		free(r->path);
+		r->path = r->n_kept ? strdup(r->kept[r->n_kept - 1]) : NULL;
+		r->stats.file_bytes = r->closed_bytes;
+		return 0;
+	}
 	if (err || !r->w) {
 		pr_err("the capture %s is incomplete: %s; `ebpfrec repair` can recover its whole "
 		       "segments",

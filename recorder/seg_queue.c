@@ -49,9 +49,12 @@ static void *writer_main(void *arg)
 			q->full_tail = NULL;
 		pthread_mutex_unlock(&q->mu);
 
-		if (!q->err)
+		/* after a rotation, an empty segment does not deserve a file of its own */
+		if (!q->err && !q->w && b->len && q->open_next)
+			err = q->open_next(q->ctx, &q->w);
+		if (!err && !q->err && q->w)
 			err = ebr_writer__add_segment(q->w, b->data, b->len, b->drops, EBR_DROP_NR);
-		if (!err && !q->err && q->after_segment)
+		if (!err && !q->err && q->w && q->after_segment)
 			err = q->after_segment(q->ctx, &q->w, b);
 
 		pthread_mutex_lock(&q->mu);
@@ -59,7 +62,7 @@ static void *writer_main(void *arg)
 			q->err = err;
 		if (!err) {
 			q->written_segments++;
-			q->file_bytes = ebr_writer__stats(q->w)->file_bytes;
+			q->file_bytes = q->w ? ebr_writer__stats(q->w)->file_bytes : 0;
 		}
 		b->len = 0;
 		b->next = q->free_list;

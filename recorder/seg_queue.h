@@ -32,8 +32,13 @@ struct seg_queue {
 	struct seg_buf *pool;
 	size_t n_pool;
 	struct ebr_writer *w; /* the writer thread's; after_segment may replace it */
-	/* in the writer thread, after each segment: rotation; returns -errno to fail */
+	/*
+	 * In the writer thread, after each segment: may finish the file and set
+	 * *w to NULL (rotation); open_next then makes the next file, lazily,
+	 * when a segment with events comes. Both return -errno to fail.
+	 */
 	int (*after_segment)(void *ctx, struct ebr_writer **w, const struct seg_buf *b);
+	int (*open_next)(void *ctx, struct ebr_writer **w);
 	void *ctx;
 	pthread_t thread;
 	int running;

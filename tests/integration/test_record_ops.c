@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Operating the recorder: rotation keeps a ring of complete files that
+ * replay as one, and `ebpfrec stats` in another process sees what the
+ * recorder reports at its end. argv: ebpfrec.
+ */
+#include <signal.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "bpf_check.h"
+#include "ebpfrec/capture.h"
+
+static const char *ebpfrec;
+static char dir[] = "/tmp/ebpfrec-ops-XXXXXX";
+
+static pid_t spawn_sh(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void test_rotation_ring(void **state)
+{
+	char cmd[1024], base[300];
+	char **set = NULL;
+	size_t n = 0;
+	pid_t noise;
+	int st;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/rot.ebc", dir);
+	/* something to record in every second */
+	noise = spawn_sh("while true; do cat /etc/hostname >/dev/null; sleep 0.05; done");
+	snprintf(cmd, sizeof(cmd), "%s record -q -P process,syscall -G 1 -W 3 -d 6 -o %s", ebpfrec, base);
+	st = system(cmd);
+	kill(noise, SIGKILL);
+	waitpid(noise, NULL, 0);
+	assert_int_equal(st, 0);
+	/* the set, found from any one of its files */
+	{
+		FILE *ls;
+
+		snprintf(cmd, sizeof(cmd), "ls %s/rot.*.ebc | head -1", dir);
+		ls = popen(cmd, "r");
+		assert_non_null(ls);
+		assert_non_null(fgets(cmd, sizeof(cmd), ls));
+		cmd[strcspn(cmd, "\n")] = 0;
+		pclose(ls);
+	}
+	assert_int_equal(ebr_capture_set__expand(cmd, &set, &n), 0);
+	assert_int_equal(n, 3);
+	uint32_t first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ebr_reader *r = ebr_reader__open(set[i]);
+		uint32_t index;
+		uint8_t uuid[16];
+		char name[300];
+
+		assert_non_null(r);
+		assert_int_equal(ebr_reader__info(r)->recovered, 0);
+		assert_int_equal(ebr_reader__rotation(r, uuid, &index, NULL, 0), 0);
+		if (!i)
+			first = index;
+		/* about a file a second for six seconds: at least five were made, three are kept */
+		assert_true(i || index >= 2);
+		snprintf(name, sizeof(name), "%s/rot.%04u.ebc", dir, index);
+		assert_string_equal(set[i], name);
+		assert_int_equal(index, first + i);
+		assert_true(ebr_reader__info(r)->n_records > 0);
+		ebr_reader__close(r);
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t a, b;
+		uint8_t uuid[16];
+		struct ebr_reader *ra = ebr_reader__open(set[i - 1]), *rb = ebr_reader__open(set[i]);
+
+		ebr_reader__rotation(ra, uuid, &a, NULL, 0);
+		ebr_reader__rotation(rb, uuid, &b, NULL, 0);
+		assert_int_equal(b, a + 1); /* consecutive: no file of the ring is missing */
+		ebr_reader__close(ra);
+		ebr_reader__close(rb);
+	}
+	/* in order, and each file takes over where the previous one stopped */
+	for (size_t i = 1; i < n; i++) {
+		struct ebr_reader *a = ebr_reader__open(set[i - 1]), *b = ebr_reader__open(set[i]);
+		const struct ebr_capture_info *ia = ebr_reader__info(a), *ib = ebr_reader__info(b);
+
+		print_message("%s: %.3f .. %.3f\n", set[i - 1], ia->t_first / 1e9, ia->t_last / 1e9);
+		assert_true(ib->t_first >= ia->t_last - 50000000ULL); /* a few ms of CPU skew at most */
+		assert_true(ib->t_first - ia->t_last < 1500000000ULL);
+		/* the segments were back to back: nothing dropped between files */
+		for (unsigned d = 0; d < EBR_DROP_REASONS; d++)
+			if (d != 4 && d != 2)
+				assert_int_equal(ib->drops[d], 0);
+		ebr_reader__close(a);
+		ebr_reader__close(b);
+	}
+	/* only the newest three are left */
+	snprintf(cmd, sizeof(cmd), "test $(ls %s/rot.*.ebc | wc -l) -eq 3", dir);
+	assert_int_equal(system(cmd), 0);
+	ebr_capture_set__free(set, n);
+}
+
+static uint64_t json_u64(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+static void test_stats_from_another_process(void **state)
+{
+	char cmd[1024], cap[300], stats[300], err[300], line[8192];
+	struct json_object *live = NULL, *final;
+	unsigned long long summary_events = 0;
+	struct ebr_reader *r;
+	pid_t rec;
+	FILE *f;
+	int st;
+
+	(void)state;
+	snprintf(cap, sizeof(cap), "%s/s.ebc", dir);
+	snprintf(stats, sizeof(stats), "%s/s.json", dir);
+	snprintf(err, sizeof(err), "%s/s.err", dir);
+	snprintf(cmd, sizeof(cmd), "exec %s record -P process,syscall -d 3 -o %s --stats-file %s 2>%s", ebpfrec, cap,
+		 stats, err);
+	rec = spawn_sh(cmd);
+	sleep(2);
+	/* a second process asks while it records */
+	snprintf(cmd, sizeof(cmd), "%s stats %d --json", ebpfrec, rec);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	if (fgets(line, sizeof(line), f)) {
+		live = json_tokener_parse(line);
+		if (!live)
+			print_message("not JSON: %s\n", line);
+	}
+	else
+		print_message("`%s` printed nothing\n", cmd);
+	pclose(f);
+	assert_non_null(live);
+	assert_int_equal(json_u64(live, "pid"), rec);
+	assert_true(json_u64(live, "events") > 0);
+	assert_int_equal(waitpid(rec, &st, 0), rec);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* the final figures: the stats file, the summary and the capture agree */
+	final = json_object_from_file(stats);
+	assert_non_null(final);
+	f = fopen(err, "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "ebpfrec: recorded %llu events", &summary_events);
+	if (f)
+		fclose(f);
+	r = ebr_reader__open(cap);
+	assert_non_null(r);
+	print_message("live %llu, final %llu, summary %llu, capture %llu\n",
+		      (unsigned long long)json_u64(live, "events"), (unsigned long long)json_u64(final, "events"),
+		      summary_events, (unsigned long long)ebr_reader__info(r)->n_records);
+	assert_true(json_u64(final, "final"));
+	assert_int_equal(json_u64(final, "events"), summary_events);
+	assert_int_equal(json_u64(final, "events"), ebr_reader__info(r)->n_records);
+	assert_true(json_u64(final, "events") >= json_u64(live, "events"));
+	ebr_reader__close(r);
+	json_object_put(live);
+	json_object_put(final);
+	/* once the recorder is gone, stats says so */
+	snprintf(cmd, sizeof(cmd), "%s stats %d >/dev/null 2>&1", ebpfrec, rec);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rotation_ring),
+		cmocka_unit_test(test_stats_from_another_process),
+	};
+	const char *why = bpf_unavailable_reason();
+	char cmd[300];
+	int ret;
+
+	if (argc < 2)
+		return 2;
+	if (why) {
+		printf("SKIP: %s\n", why);
+		return EXIT_SKIP;
+	}
+	ebpfrec = argv[1];
+	if (!mkdtemp(dir))
+		return 1;
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) ? 1 : ret;
+}
