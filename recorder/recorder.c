@@ -108,6 +108,9 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 		r->o.max_path_size = 256;
 	if (!r->o.drain_ms)
 		r->o.drain_ms = DRAIN_INTERVAL_MS;
+	/* files are cut at segment boundaries: keep those frequent enough for -G to be on time */
+	if (r->o.rotate_seconds && r->o.segment_ms > 250)
+		r->o.segment_ms = 250;
 	if (!is_pow2(r->o.ringbuf_size) || r->o.ringbuf_size < 4096) {
 		pr_err("ring buffer size %u is not a power of two of at least 4096 bytes", r->o.ringbuf_size);
 		goto inval;
