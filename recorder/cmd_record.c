@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,10 @@ static void usage(FILE *out)
 		"                             (without -o, nothing is written to disk)\n"
 		"      --test                 record for 10 s (or -d) and say whether recording\n"
 		"                             works here: probes, events per family, losses\n"
+		"  -u, --user NAME            once the probes are attached and the capture is open,\n"
+		"                             become this user, with no capabilities, for the rest\n"
+		"                             of the recording (rotation then needs a directory\n"
+		"                             NAME can write)\n"
 		"      --config FILE.json     settings from a file (docs/config.md); options given\n"
 		"                             on the command line override it\n"
 		"      --print-config         print the effective settings as JSON (valid for\n"
@@ -174,6 +180,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "output", required_argument, NULL, 'O' },
 		{ "test", no_argument, NULL, OPT_TEST },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "user", required_argument, NULL, 'u' },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
@@ -207,7 +214,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			return -1;
 	}
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:C:G:W:O:b:z:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:P:af:t:C:G:W:O:u:b:z:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->ro.output = optarg;
@@ -270,6 +277,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case OPT_TEST:
 			a->test = 1;
+			break;
+		case 'u':
+			a->user = optarg;
 			break;
 		case OPT_CONFIG:
 			break; /* applied before the other options, which override it */
@@ -717,6 +727,30 @@ static int print_event(const struct ebr_event *ev, void *ctx)
 	return 0;
 }
 
+/*
+ * Everything that needs privileges is done: programs loaded and attached,
+ * maps and the capture open. The rest of the recording runs as user, with
+ * no capabilities left (setuid from root to non-root clears them all).
+ */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "ebpfrec record: no user '%s'\n", user);
+		return -1;
+	}
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		fprintf(stderr, "ebpfrec record: cannot become %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		fprintf(stderr, "ebpfrec record: dropping to %s did not stick; stopping\n", user);
+		return -1;
+	}
+	return 0;
+}
+
 /* --test: the original collector's verdict after a short recording. */
 static int test_verdict(struct ebr_recorder *r, const struct record_args *a)
 {
@@ -810,6 +844,16 @@ int cmd_record(int argc, char **argv)
 		abandon_child(&a);
 	} else {
 		r = ebr_source__recorder(src);
+		if (a.user && drop_privileges(a.user)) {
+			ebr_source__close(src);
+			abandon_child(&a);
+			ebr_filter__free(a.filter);
+			rec_config__free(&a);
+			free(a.followed);
+			free(cfg);
+			free(cmdline);
+			return EXIT_FAIL;
+		}
 		pr.json = a.live_output == 2;
 		if (a.live_buffer)
 			so.buffer_size = a.live_buffer;

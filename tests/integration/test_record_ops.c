@@ -185,9 +185,49 @@ static void test_stats_from_another_process(void **state)
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 }
 
+/* --user: after loading, the recorder has nobody's ids and no capabilities, and still records */
+static void test_drops_privileges(void **state)
+{
+	char cmd[1024], cap[300], path[64], line[256];
+	unsigned uid = 0, found_uid = 0, found_cap = 0;
+	unsigned long long capeff = 1;
+	struct ebr_reader *r;
+	pid_t rec;
+	FILE *f;
+	int st;
+
+	(void)state;
+	snprintf(cap, sizeof(cap), "%s/u.ebc", dir);
+	snprintf(cmd, sizeof(cmd), "exec %s record -q -P process,syscall -d 2 -u nobody -o %s", ebpfrec, cap);
+	rec = spawn_sh(cmd);
+	sleep(1);
+	snprintf(path, sizeof(path), "/proc/%d/status", rec);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		found_uid |= sscanf(line, "Uid: %u", &uid) == 1;
+		found_cap |= sscanf(line, "CapEff: %llx", &capeff) == 1;
+	}
+	fclose(f);
+	assert_int_equal(waitpid(rec, &st, 0), rec);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(found_uid && found_cap);
+	assert_int_equal(uid, 65534);
+	assert_int_equal(capeff, 0);
+	r = ebr_reader__open(cap);
+	assert_non_null(r);
+	assert_int_equal(ebr_reader__info(r)->recovered, 0);
+	assert_true(ebr_reader__info(r)->n_records > 0);
+	ebr_reader__close(r);
+	/* an unknown user is refused before anything is recorded */
+	snprintf(cmd, sizeof(cmd), "%s record -q -d 1 -u no-such-user-ebpfrec -o %s/x.ebc 2>/dev/null", ebpfrec, dir);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drops_privileges),
 		cmocka_unit_test(test_rotation_ring),
 		cmocka_unit_test(test_stats_from_another_process),
 	};
