@@ -825,6 +825,12 @@ int cmd_record(int argc, char **argv)
 		return finish_stdout();
 	}
 	a.ro.filter = a.filter;
+	if (a.user && !getpwnam(a.user)) {
+		fprintf(stderr, "ebpfrec record: no user '%s'\n", a.user);
+		ebr_filter__free(a.filter);
+		rec_config__free(&a);
+		return EXIT_USAGE;
+	}
 	if (prepare_following(&a)) {
 		abandon_child(&a);
 		ebr_filter__free(a.filter);
