@@ -235,6 +235,10 @@ static void text_value(struct ebr_decoder *d, const struct ebr_field *f,
 		format_ip((const uint8_t *)rec + f->offset, buf, sizeof(buf));
 		fputs(buf, out);
 		return;
+	case EBR_FK_BYTES:
+		for (uint32_t i = 0; i < f->size; i++)
+			fprintf(out, "%02x", ((const uint8_t *)rec)[f->offset + i]);
+		return;
 	default:
 		break;
 	}
@@ -455,6 +459,12 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 	case EBR_FK_IPADDR:
 		format_ip((const uint8_t *)rec + f->offset, buf, sizeof(buf));
 		json_string(out, buf, strlen(buf));
+		return;
+	case EBR_FK_BYTES:
+		putc('"', out);
+		for (uint32_t i = 0; i < f->size; i++)
+			fprintf(out, "%02x", ((const uint8_t *)rec)[f->offset + i]);
+		putc('"', out);
 		return;
 	default:
 		break;

@@ -71,7 +71,7 @@ static uint32_t kind_size(unsigned kind)
 		return 8;
 	case EBR_FK_IPADDR:
 		return 16;
-	default:
+	default: /* CHARS and BYTES: any size */
 		return 0; /* CHARS: any size; unknown kinds: opaque */
 	}
 }
@@ -368,4 +368,53 @@ bad:
 	pr_err("schema block header is invalid");
 	errno = EINVAL;
 	return NULL;
+}
+
+static char *dup_str(const char *s)
+{
+	return dup_fixed(s ? s : "", 256);
+}
+
+struct ebr_schema *ebr_schema__extend(const struct ebr_schema *base, const struct ebr_type *extra,
+				      size_t n_extra)
+{
+	size_t n = ebr_schema__type_count(base) + n_extra;
+	struct ebr_schema *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->types = calloc(n ? n : 1, sizeof(*s->types)))) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->owned = 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ebr_type *src = i < n - n_extra ? ebr_schema__type_at(base, i) : &extra[i - (n - n_extra)];
+		struct ebr_type *t = &s->types[s->n_types];
+		struct ebr_field *fs = calloc(src->n_fields ? src->n_fields : 1, sizeof(*fs));
+
+		*t = *src;
+		t->name = dup_str(src->name);
+		t->family_name = dup_str(src->family_name);
+		t->fields = fs;
+		t->n_fields = 0;
+		s->n_types++;
+		if (!fs || !t->name || !t->family_name || src->id > EBR_T_MAX) {
+			ebr_schema__free(s);
+			errno = src->id > EBR_T_MAX ? EINVAL : ENOMEM;
+			return NULL;
+		}
+		for (uint32_t k = 0; k < src->n_fields; k++) {
+			fs[k] = src->fields[k];
+			fs[k].name = dup_str(src->fields[k].name);
+			t->n_fields = k + 1;
+			if (!fs[k].name) {
+				ebr_schema__free(s);
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->n_types; i++)
+		s->by_id[s->types[i].id] = &s->types[i];
+	return s;
 }

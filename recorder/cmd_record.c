@@ -101,6 +101,11 @@ static void usage(FILE *out)
 		"                             become this user, with no capabilities, for the rest\n"
 		"                             of the recording (rotation then needs a directory\n"
 		"                             NAME can write)\n"
+		"      --bpf-object FILE.o    also load this BPF object; records from its ring buffer\n"
+		"                             map are captured as events of a type described by the\n"
+		"                             object's BTF (repeatable; examples/multi-program)\n"
+		"      --bpf-map NAME         that ring buffer map (default events)\n"
+		"      --bpf-type NAME        the BTF struct of its records (default event)\n"
 		"      --config FILE.json     settings from a file (docs/config.md); options given\n"
 		"                             on the command line override it\n"
 		"      --print-config         print the effective settings as JSON (valid for\n"
@@ -160,7 +165,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
 	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
-	       OPT_STATS_FILE, OPT_TEST, OPT_CONFIG, OPT_PRINT_CONFIG };
+	       OPT_STATS_FILE, OPT_TEST, OPT_CONFIG, OPT_PRINT_CONFIG, OPT_BPF_OBJECT, OPT_BPF_MAP,
+	       OPT_BPF_TYPE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -181,6 +187,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "test", no_argument, NULL, OPT_TEST },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "user", required_argument, NULL, 'u' },
+		{ "bpf-object", required_argument, NULL, OPT_BPF_OBJECT },
+		{ "bpf-map", required_argument, NULL, OPT_BPF_MAP },
+		{ "bpf-type", required_argument, NULL, OPT_BPF_TYPE },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
@@ -197,6 +206,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const char *custom_map = NULL, *custom_type = NULL;
 	char bad[64];
 	uint64_t v;
 	int c;
@@ -281,6 +291,18 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case 'u':
 			a->user = optarg;
 			break;
+		case OPT_BPF_OBJECT:
+			if (a->ro.n_custom == 8)
+				goto bad;
+			a->custom[a->ro.n_custom++].object = optarg;
+			a->ro.custom = a->custom;
+			break;
+		case OPT_BPF_MAP:
+			custom_map = optarg;
+			break;
+		case OPT_BPF_TYPE:
+			custom_type = optarg;
+			break;
 		case OPT_CONFIG:
 			break; /* applied before the other options, which override it */
 		case OPT_PRINT_CONFIG:
@@ -353,6 +375,10 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			usage(stderr);
 			return -1;
 		}
+	}
+	for (size_t i = 0; i < a->ro.n_custom; i++) {
+		a->custom[i].map = custom_map;
+		a->custom[i].type = custom_type;
 	}
 	if (optind < argc)
 		a->command = argv + optind;

@@ -28,6 +28,7 @@ struct record_args {
 	const char *name; /* a label for the recording (--config "name") */
 	const char *stats_file; /* explicit --stats-file, kept at exit */
 	const char *user; /* --user: run unprivileged once recording */
+	struct ebr_custom_program custom[8]; /* --bpf-object */
 	pid_t child; /* COMMAND, held until the recorder is ready */
 	int go_fd;
 	struct ebr_kfilter_spec kf;

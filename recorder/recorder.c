@@ -14,6 +14,7 @@
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/schema.h"
 #include "cgroups.h"
+#include "custom.h"
 #include "health.h"
 #include "internal.h"
 #include "kfilter.h"
@@ -56,6 +57,10 @@ struct ebr_recorder {
 	char **kept; /* rotated files still on disk, oldest first */
 	size_t n_kept;
 	struct rec_health health;
+	struct rec_custom custom[8];
+	size_t n_custom;
+	struct ebr_schema *schema; /* builtin plus custom types; NULL: builtin only */
+	char *scratch; /* a custom record wrapped in our header, when there is no segment to build it in */
 	void (*tap)(void *ctx, const struct ebr_event_header *rec); /* live subscribers */
 	void *tap_ctx;
 	int started, stopped;
@@ -239,6 +244,78 @@ static int write_cgroups(struct ebr_recorder *r, struct ebr_writer *w)
 	return err;
 }
 
+/*
+ * A custom program's record, wrapped in our common header (filled from its
+ * ts/pid/tid/comm members where it has them) and copied into the segment.
+ */
+static int on_custom(void *ctx, void *data, size_t size)
+{
+	struct rec_custom *c = ctx;
+	struct ebr_recorder *r = c->recorder;
+	uint32_t total = (uint32_t)(sizeof(struct ebr_event_header) + ((size + 7) & ~(size_t)7));
+	struct ebr_event_header *h;
+
+	if (size > 65536) {
+		r->user_drops[EBR_DROP_CORRUPT]++;
+		return 0;
+	}
+	if (r->cur && r->cur->cap - r->cur->len < total)
+		close_segment(r);
+	h = (struct ebr_event_header *)(r->cur ? r->cur->data + r->cur->len : r->scratch);
+	memset(h, 0, total);
+	h->size = total;
+	h->type = c->type.id;
+	h->ts = c->off_ts >= 0 && (size_t)c->off_ts + 8 <= size ? *(uint64_t *)((char *)data + c->off_ts) : boot_ns();
+	if (c->off_pid >= 0 && (size_t)c->off_pid + 4 <= size)
+		memcpy(&h->pid, (char *)data + c->off_pid, 4);
+	if (c->off_tid >= 0 && (size_t)c->off_tid + 4 <= size)
+		memcpy(&h->tid, (char *)data + c->off_tid, 4);
+	if (c->off_comm >= 0 && (size_t)c->off_comm + EBR_COMM_LEN <= size)
+		memcpy(h->comm, (char *)data + c->off_comm, EBR_COMM_LEN);
+	memcpy(h + 1, data, size);
+	if (r->tap)
+		r->tap(r->tap_ctx, h);
+	r->by_type[h->type & EBR_T_MAX]++;
+	r->stats.events++;
+	r->stats.bytes += total;
+	if (r->cur)
+		r->cur->len += total;
+	return 0;
+}
+
+/* User BPF objects: loaded after ours, each a type of its own in the capture's schema. */
+static int load_custom(struct ebr_recorder *r)
+{
+	const struct ebr_type *exec = ebr_schema__type(ebr_schema__builtin(), EBR_T_EXEC);
+	struct ebr_type types[8];
+	size_t n_common = 0;
+	int err;
+
+	while (n_common < exec->n_fields && exec->fields[n_common].offset < sizeof(struct ebr_event_header))
+		n_common++;
+	for (size_t i = 0; i < r->o.n_custom && i < 8; i++) {
+		struct rec_custom *c = &r->custom[i];
+
+		c->recorder = r;
+		err = rec_custom__load(c, &r->o.custom[i], (uint16_t)(EBR_T_CUSTOM_FIRST + i), NULL, exec->fields,
+				       n_common, &r->probes.status);
+		r->n_custom = i + 1;
+		if (err)
+			return err;
+		err = ring_buffer__add(r->rb, c->ring_fd, on_custom, c);
+		if (err) {
+			pr_err("cannot read the ring buffer of %s: %s", r->o.custom[i].object, strerror(-err));
+			return err;
+		}
+		types[i] = c->type;
+	}
+	if (!r->n_custom)
+		return 0;
+	r->schema = ebr_schema__extend(ebr_schema__builtin(), types, r->n_custom);
+	r->scratch = malloc(65536 + sizeof(struct ebr_event_header) + 8);
+	return r->schema && r->scratch ? 0 : -ENOMEM;
+}
+
 static int write_metadata(struct ebr_recorder *r, struct ebr_writer *w)
 {
 	struct ebr_buf procs = {0};
@@ -247,7 +324,7 @@ static int write_metadata(struct ebr_recorder *r, struct ebr_writer *w)
 	size_t schema_len;
 	int err;
 
-	err = ebr_schema__serialize(ebr_schema__builtin(), &schema, &schema_len);
+	err = ebr_schema__serialize(ebr_recorder__schema(r), &schema, &schema_len);
 	if (err)
 		return err;
 	err = ebr_writer__add_meta(w, EBR_META_SCHEMA, schema, schema_len);
@@ -514,6 +591,9 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		pr_err("cannot set up the ring buffer reader: %s", strerror(errno));
 		return err;
 	}
+	err = load_custom(r);
+	if (err)
+		return err;
 	r->seg_opened_ns = mono_ns();
 	if (!r->output) {
 		r->started = 1;
@@ -611,6 +691,8 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 		return 0;
 	r->stopped = 1;
 	rec_probes__detach(&r->probes);
+	for (size_t i = 0; i < r->n_custom; i++)
+		rec_custom__detach(&r->custom[i]);
 	/* everything submitted before the detach is still in the ring: take it */
 	ring_buffer__consume(r->rb);
 	if (!r->cur) {
@@ -652,6 +734,11 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	cerr = ebr_writer__close(r->w);
 	r->w = NULL;
 	return cerr;
+}
+
+const struct ebr_schema *ebr_recorder__schema(struct ebr_recorder *r)
+{
+	return r->schema ? r->schema : ebr_schema__builtin();
 }
 
 int ebr_recorder__health(struct ebr_recorder *r, struct ebr_health *out)
@@ -706,6 +793,10 @@ void ebr_recorder__free(struct ebr_recorder *r)
 		ebr_writer__abandon(r->w);
 	}
 	rec_probes__close(&r->probes);
+	for (size_t i = 0; i < r->n_custom; i++)
+		rec_custom__close(&r->custom[i]);
+	ebr_schema__free(r->schema);
+	free(r->scratch);
 	rec_cgroups__free(&r->cgroups);
 	for (size_t i = 0; i < r->n_kept; i++)
 		free(r->kept[i]);

@@ -139,6 +139,8 @@ struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
 	if (!err) {
 		rec_recorder__set_tap(ls->r, tap, ls);
 		err = ebr_recorder__start(ls->r);
+		/* custom programs add types: subscribers decode with the recorder's schema */
+		ls->schemas[0] = ebr_recorder__schema(ls->r);
 	}
 	if (err) {
 		ebr_recorder__free(ls->r);

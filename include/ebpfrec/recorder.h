@@ -50,6 +50,8 @@ struct ebr_recorder_opts {
 	uint64_t rate_limit[8];
 	const uint32_t *syscalls; /* syscall family: only these numbers; NULL: all */
 	size_t n_syscalls;
+	const struct ebr_custom_program *custom; /* user BPF objects, may be NULL */
+	size_t n_custom;
 	const struct ebr_kfilter_spec *kfilter; /* applied before any probe attaches; may be NULL */
 	/*
 	 * Only events matching this (compiled against ebr_schema__builtin())
@@ -86,6 +88,19 @@ struct ebr_kfilter_spec {
 	const uint64_t *cgroups; /* cgroup v2 ids; NULL: any */
 	size_t n_cgroups;
 	const char *comm; /* NULL: any */
+};
+
+/*
+ * A user's BPF object, loaded and attached beside ebpfrec's own. Records
+ * from its ring buffer map become events of a custom type described by the
+ * object's BTF struct, so replay, filters and SQL read its fields by name.
+ * Struct members named ts (u64, CLOCK_BOOTTIME ns), pid, tid and comm fill
+ * the common header; without ts the receive time is used.
+ */
+struct ebr_custom_program {
+	const char *object; /* path of the .bpf.o */
+	const char *map; /* ring buffer map name; NULL: "events" */
+	const char *type; /* BTF struct of its records; NULL: "event" */
 };
 
 struct ebr_recorder_stats {
@@ -132,6 +147,8 @@ struct ebr_health;
 int ebr_recorder__health(struct ebr_recorder *r, struct ebr_health *out);
 /* How full the kernel ring buffer is right now, 0..1; -1 when unknown. */
 double ebr_recorder__ring_fill(struct ebr_recorder *r);
+/* The schema events are recorded with: the builtin one plus custom programs' types. */
+const struct ebr_schema *ebr_recorder__schema(struct ebr_recorder *r);
 /* The file being written now (differs from opts.output when rotating); NULL without output. */
 const char *ebr_recorder__current_file(struct ebr_recorder *r);
 void ebr_recorder__free(struct ebr_recorder *r);

@@ -31,6 +31,7 @@ enum ebr_field_kind {
 	EBR_FK_VSTRLIST = 11, /* ebr_vstr of NUL-separated strings */
 	EBR_FK_IPADDR = 12, /* 16 bytes, IPv4 as ::ffff:a.b.c.d */
 	EBR_FK_VBYTES = 13, /* ebr_vstr of raw bytes */
+	EBR_FK_BYTES = 14, /* fixed-size raw bytes (a custom program's arrays and structs) */
 };
 
 /* How a field is presented. Values are written into captures. */
@@ -94,6 +95,13 @@ size_t ebr_schema__type_count(const struct ebr_schema *s);
 const struct ebr_type *ebr_schema__type_at(const struct ebr_schema *s, size_t i);
 const struct ebr_field *ebr_type__field(const struct ebr_type *t, const char *name);
 const char *ebr_family__name(unsigned family);
+
+/*
+ * A new schema: base's types plus extra ones (custom programs' types, ids
+ * from EBR_T_CUSTOM_FIRST). Names and fields are copied. NULL + errno.
+ */
+struct ebr_schema *ebr_schema__extend(const struct ebr_schema *base, const struct ebr_type *extra,
+				      size_t n_extra);
 
 /* Serialized form as stored in a capture's EBR_META_SCHEMA block. */
 int ebr_schema__serialize(const struct ebr_schema *s, void **buf, size_t *len);
