@@ -146,9 +146,11 @@ static void child(struct gen *g, unsigned k, uint64_t t)
 	struct ebr_fork_event *f;
 	struct ebr_exec_event *e;
 	struct ebr_net_event *n;
+	uint64_t fork_ts;
 
 	off = begin(g, sizeof(*f), EBR_T_FORK, t, &shell);
 	f = ebr_rec__at(&g->recs, off);
+	fork_ts = f->hdr.ts;
 	f->child_pid = f->child_tid = c.pid;
 	f->clone_flags = 0x1200011;
 	end(g, off);
@@ -205,6 +207,7 @@ static void child(struct gen *g, unsigned k, uint64_t t)
 	t += 500;
 	off = begin(g, sizeof(struct ebr_exit_event), EBR_T_EXIT, t, &c);
 	((struct ebr_exit_event *)ebr_rec__at(&g->recs, off))->exit_code = (int32_t)(k % 3);
+	((struct ebr_exit_event *)ebr_rec__at(&g->recs, off))->start_ns = fork_ts;
 	end(g, off);
 }
 
