@@ -175,7 +175,7 @@ static int collect(struct repair *x)
 	ZSTD_freeDCtx(dctx);
 	free(cbuf);
 	free(buf);
-	if (!err)
+	if (!err && x->n)
 		qsort(x->k, x->n, sizeof(*x->k), by_off);
 	return err;
 }
