@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
+#if defined(__APPLE__)
+#include <sys/random.h> /* getentropy; glibc declares it in unistd.h */
+#endif
 
 #include "config.h"
 #include "ebpfrec/capture.h"
