@@ -193,6 +193,29 @@ int ebr_redactor__record(struct ebr_redactor *rd, const struct ebr_event_header 
 	return 1;
 }
 
+int ebr_redactor__buffer(struct ebr_redactor *rd, const void *records, size_t len,
+			 struct ebr_buf *out)
+{
+	const char *p = records;
+	size_t off = 0;
+	int n = 0;
+
+	while (off < len) {
+		const struct ebr_event_header *h = (const void *)(p + off);
+		int ret;
+
+		if (len - off < sizeof(*h) || h->size < sizeof(*h) || h->size % EBR_RECORD_ALIGN ||
+		    h->size > len - off)
+			return -EINVAL;
+		ret = ebr_redactor__record(rd, h, out);
+		if (ret < 0)
+			return ret;
+		n += ret;
+		off += h->size;
+	}
+	return n;
+}
+
 int ebr_redactor__describe(const struct ebr_redactor *rd, const char *source_uuid,
 			   struct ebr_buf *out)
 {
@@ -238,18 +261,19 @@ static int redact_meta_records(struct redact_run *x, unsigned kind, const char *
 	int err;
 
 	x->meta.len = 0;
+	/* framing lost: what follows cannot be read, so it is not kept (as readers do) */
 	while (len - off >= sizeof(struct ebr_event_header)) {
 		struct ebr_event_header h;
 
 		memcpy(&h, data + off, sizeof(h));
 		if (h.size < sizeof(h) || h.size % EBR_RECORD_ALIGN || h.size > len - off)
-			break; /* framing lost: the rest cannot be read, so it is not kept */
-		/* the reader's copies are malloc'd, so records are aligned */
-		err = ebr_redactor__record(x->rd, (const void *)(data + off), &x->meta);
-		if (err < 0)
-			return err;
+			break;
 		off += h.size;
 	}
+	/* the reader's copies are malloc'd, so records are aligned */
+	err = ebr_redactor__buffer(x->rd, data, off, &x->meta);
+	if (err < 0)
+		return err;
 	if (!x->meta.len)
 		return 0;
 	return ebr_writer__add_meta(x->w, kind, x->meta.p, x->meta.len);

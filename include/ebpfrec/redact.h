@@ -69,6 +69,14 @@ struct ebr_redactor *ebr_redactor__new(const struct ebr_schema *s, const struct 
 int ebr_redactor__record(struct ebr_redactor *rd, const struct ebr_event_header *rec,
 			 struct ebr_buf *out);
 /*
+ * A buffer of records back to back (a segment, as the recorder builds it):
+ * each redacted into out. Returns the number of records appended, or
+ * -EINVAL when the framing of a record is broken (nothing after it is
+ * read), or -ENOMEM. The records must be 8-byte aligned.
+ */
+int ebr_redactor__buffer(struct ebr_redactor *rd, const void *records, size_t len,
+			 struct ebr_buf *out);
+/*
  * Append the redacted content of a text metadata block (NOTE: a command
  * line; CONFIG and DERIVED: JSON) to out. Returns 1, or 0 for kinds that are
  * not text (the caller decides), or -ENOMEM.

@@ -456,6 +456,35 @@ static void test_command_line_remove_mode(void **state)
 	ebr_redactor__free(rd);
 }
 
+/* A segment's buffer redacts to what its records redact to one by one. */
+static void test_buffer(void **state)
+{
+	struct env *e = *state;
+	struct ebr_redact_opts o = { .sz = sizeof(o), .what = ALL, .key = key, .path_globs = globs,
+				     .n_path_globs = 1 };
+	struct ebr_redactor *one = ebr_redactor__new(NULL, &o), *all = ebr_redactor__new(NULL, &o);
+	struct ebr_reader *r = ebr_reader__open(e->in);
+	struct ebr_buf in = {0}, a = {0}, b = {0};
+	size_t n = w_read(r, 0, 0, NULL, NULL, NULL, &in);
+
+	for (size_t off = 0; off < in.len; off += ((struct ebr_event_header *)(in.p + off))->size)
+		assert_int_equal(ebr_redactor__record(one, (const void *)(in.p + off), &a), 1);
+	assert_int_equal(ebr_redactor__buffer(all, in.p, in.len, &b), (int)n);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	assert_memory_equal(ebr_redactor__counts(one), ebr_redactor__counts(all),
+			    sizeof(struct ebr_redact_counts));
+	/* broken framing is refused, not guessed at */
+	((struct ebr_event_header *)in.p)->size = 12;
+	assert_int_equal(ebr_redactor__buffer(all, in.p, in.len, &b), -EINVAL);
+	ebr_redactor__free(one);
+	ebr_redactor__free(all);
+	ebr_reader__close(r);
+	ebr_buf__free(&in);
+	ebr_buf__free(&a);
+	ebr_buf__free(&b);
+}
+
 /* Records no schema describes cannot be searched for strings: they are left out. */
 static void test_unknown_types_dropped(void **state)
 {
@@ -499,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_env_only),
 		cmocka_unit_test(test_string_rules),
 		cmocka_unit_test(test_command_line_remove_mode),
+		cmocka_unit_test(test_buffer),
 		cmocka_unit_test(test_unknown_types_dropped),
 	};
 
