@@ -298,7 +298,7 @@ static int merge_events(struct merge *m, struct ebr_merge_stats *st)
 		}
 		m->src[(((struct ebr_event_header *)(m->out.buf.p + off))->flags >>
 			EBR_HDR_SOURCE_SHIFT) - 1].n_records++;
-		err = ebr_seg_out__commit(&m->out, off);
+		err = ebr_seg_out__commit(&m->out);
 		if (!err)
 			err = advance(best);
 	}

@@ -203,9 +203,7 @@ static int apply_exec(struct ebr_proc_history *h, const struct ebr_event_header 
 	if (!p)
 		return -ENOMEM;
 	free(p->snap);
-	p->snap = NULL;
-	if (!p->hdr.pid)
-		p->start_ns = 0; /* first seen here: its start is unknown */
+	p->snap = NULL; /* described from now on by what the exec says */
 	p->hdr = *rec;
 	if (str_field(&p->exe, fe->f[1], rec) || str_field(&p->cmdline, fe->f[2], rec))
 		return -ENOMEM;

@@ -330,12 +330,10 @@ static int redact_events(struct redact_run *x)
 	if (!c)
 		return -errno;
 	while ((ret = ebr_cursor__next(c, &h)) > 0) {
-		size_t off = x->out.buf.len;
-
 		ret = ebr_redactor__record(x->rd, h, &x->out.buf);
 		if (ret < 0)
 			break;
-		ret = ret ? ebr_seg_out__commit(&x->out, off) : 0;
+		ret = ret ? ebr_seg_out__commit(&x->out) : 0;
 		if (ret)
 			break;
 	}

@@ -24,9 +24,8 @@ int ebr_seg_out__flush(struct ebr_seg_out *o)
 	return err;
 }
 
-int ebr_seg_out__commit(struct ebr_seg_out *o, size_t off)
+int ebr_seg_out__commit(struct ebr_seg_out *o)
 {
-	(void)off;
 	if (o->buf.err)
 		return o->buf.err;
 	o->n_records++;
@@ -37,10 +36,8 @@ int ebr_seg_out__commit(struct ebr_seg_out *o, size_t off)
 
 int ebr_seg_out__add(struct ebr_seg_out *o, const struct ebr_event_header *rec)
 {
-	size_t off = o->buf.len;
-
 	ebr_buf__put(&o->buf, rec, rec->size);
-	return ebr_seg_out__commit(o, off);
+	return ebr_seg_out__commit(o);
 }
 
 void ebr_seg_out__free(struct ebr_seg_out *o)

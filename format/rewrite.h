@@ -25,8 +25,8 @@ struct ebr_seg_out {
 
 /* Append a copy of rec (rec->size bytes); writes a segment when full. */
 int ebr_seg_out__add(struct ebr_seg_out *o, const struct ebr_event_header *rec);
-/* Append a record already built in o->buf (from off on); writes a segment when full. */
-int ebr_seg_out__commit(struct ebr_seg_out *o, size_t off);
+/* Count a record just built at the end of o->buf; writes a segment when full. */
+int ebr_seg_out__commit(struct ebr_seg_out *o);
 /* Write what is buffered as a segment (nothing when empty). */
 int ebr_seg_out__flush(struct ebr_seg_out *o);
 void ebr_seg_out__free(struct ebr_seg_out *o);
