@@ -98,7 +98,7 @@ static int union_schema(struct merge *m)
 	return 0;
 }
 
-static int add_source(struct merge *m, struct input *in, const struct ebr_source_info *s,
+static int add_source(struct merge *m, struct input *in, const struct ebr_merge_source *s,
 		      unsigned old_id)
 {
 	const struct ebr_capture_info *info = ebr_reader__info(in->r);
@@ -157,12 +157,12 @@ static int plan_sources(struct merge *m)
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		struct input *in = &m->in[i];
-		struct ebr_source_info *s = NULL;
+		struct ebr_merge_source *s = NULL;
 		size_t ns = 0;
 		int err;
 
 		in->shift = (uint64_t)(ebr_reader__info(in->r)->boot_to_wall_ns - m->boot_to_wall);
-		err = ebr_reader__sources(in->r, &s, &ns);
+		err = ebr_merge__sources(in->r, &s, &ns);
 		if (err)
 			return err;
 		in->was_merged = ns > 0;

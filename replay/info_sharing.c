@@ -12,7 +12,7 @@
 
 void info_print_derivation(struct ebr_reader *r)
 {
-	struct ebr_source_info *src = NULL;
+	struct ebr_merge_source *src = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < ebr_reader__meta_count(r); i++) {
@@ -24,7 +24,7 @@ void info_print_derivation(struct ebr_reader *r)
 		if (kind == EBR_META_DERIVED)
 			printf("derived:    %s\n", (const char *)data);
 	}
-	if (ebr_reader__sources(r, &src, &n) || !n)
+	if (ebr_merge__sources(r, &src, &n) || !n)
 		return;
 	printf("sources:    %zu merged captures; each event carries its source's id\n", n);
 	for (size_t i = 0; i < n; i++) {

@@ -45,7 +45,7 @@ struct ebr_merge_stats {
 int ebr_capture__merge(struct ebr_reader *const *in, size_t n, const char *out_path,
 		       const struct ebr_merge_opts *o, struct ebr_merge_stats *stats);
 
-struct ebr_source_info {
+struct ebr_merge_source {
 	unsigned id; /* what records carry (ebr_record__source) */
 	uint8_t uuid[16];
 	char uuid_str[37];
@@ -64,11 +64,11 @@ struct ebr_source_info {
  * The sources of a merged capture, from its SOURCES metadata: *out is
  * malloc'd (free it), *n is 0 when the capture is not a merge. 0 or -errno.
  */
-int ebr_reader__sources(const struct ebr_reader *r, struct ebr_source_info **out, size_t *n);
+int ebr_merge__sources(const struct ebr_reader *r, struct ebr_merge_source **out, size_t *n);
 /* A record's source id: 0 when it does not come from a merge. */
 unsigned ebr_record__source(const struct ebr_event_header *rec);
 /* The source entry with that id, or NULL. */
-const struct ebr_source_info *ebr_sources__find(const struct ebr_source_info *s, size_t n,
+const struct ebr_merge_source *ebr_merge__find_source(const struct ebr_merge_source *s, size_t n,
 						unsigned id);
 
 #ifdef __cplusplus

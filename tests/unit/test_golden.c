@@ -343,7 +343,7 @@ static void test_synthetic_v1_0(void **state)
 	struct ebr_cursor *c;
 	const struct ebr_event_header *h;
 	struct ebr_buf want = {0}, got = {0};
-	struct ebr_source_info *src;
+	struct ebr_merge_source *src;
 	const struct ebr_schema *s;
 	size_t ns;
 
@@ -415,7 +415,7 @@ static void test_synthetic_v1_0(void **state)
 		assert_int_equal(ebr_reader__cgroup(r, 8, &v), 0);
 		assert_string_equal(v.pod_name, "web-0");
 	}
-	assert_int_equal(ebr_reader__sources(r, &src, &ns), 0);
+	assert_int_equal(ebr_merge__sources(r, &src, &ns), 0);
 	assert_int_equal(ns, 2);
 	assert_int_equal(src[1].id, 2);
 	assert_string_equal(src[1].host, "host-b");

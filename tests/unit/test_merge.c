@@ -105,7 +105,7 @@ static size_t extract(const struct ebr_buf *all, unsigned id, int64_t off, struc
 	return n;
 }
 
-static void check_source(const struct ebr_buf *all, const struct ebr_source_info *s, const char *path)
+static void check_source(const struct ebr_buf *all, const struct ebr_merge_source *s, const char *path)
 {
 	struct ebr_buf want = {0}, got = {0};
 	struct ebr_reader *r = ebr_reader__open(path);
@@ -148,7 +148,7 @@ static void test_merge_three(void **state)
 	char *out = merge(e, "merged.ebc", paths, N_IN, &st);
 	struct ebr_reader *r = ebr_reader__open(out);
 	const struct ebr_capture_info *info = ebr_reader__info(r);
-	struct ebr_source_info *src;
+	struct ebr_merge_source *src;
 	struct ebr_buf all = {0}, procs = {0};
 	size_t n, ns, total = 0;
 	uint64_t last_wall = 0, drops0 = 0;
@@ -177,15 +177,15 @@ static void test_merge_three(void **state)
 	}
 	assert_true(interleaved > 10); /* the inputs overlap in time: the test means something */
 	/* every event's source is recoverable, and so is the event itself */
-	assert_int_equal(ebr_reader__sources(r, &src, &ns), 0);
+	assert_int_equal(ebr_merge__sources(r, &src, &ns), 0);
 	assert_int_equal(ns, N_IN);
 	for (unsigned i = 0; i < N_IN; i++) {
 		assert_int_equal(src[i].id, i + 1);
 		assert_int_equal(src[i].ts_offset_ns, spec[i].b2w - info->boot_to_wall_ns);
-		assert_ptr_equal(ebr_sources__find(src, ns, i + 1), &src[i]);
+		assert_ptr_equal(ebr_merge__find_source(src, ns, i + 1), &src[i]);
 		check_source(&all, &src[i], e->in[i]);
 	}
-	assert_null(ebr_sources__find(src, ns, 9));
+	assert_null(ebr_merge__find_source(src, ns, 9));
 	/* the snapshots are all there, each record marked with its source */
 	assert_int_equal(w_meta_records(r, EBR_META_PROCS, &procs), 3 * N_IN);
 	for (size_t o = 0; o < procs.len; o += ((struct ebr_event_header *)(procs.p + o))->size)
@@ -215,11 +215,11 @@ static void test_merge_of_merge(void **state)
 	const char *second[2] = { m1, e->in[3] };
 	char *m2 = merge(e, "m2.ebc", second, 2, NULL);
 	struct ebr_reader *r = ebr_reader__open(m2);
-	struct ebr_source_info *src;
+	struct ebr_merge_source *src;
 	struct ebr_buf all = {0};
 	size_t ns;
 
-	assert_int_equal(ebr_reader__sources(r, &src, &ns), 0);
+	assert_int_equal(ebr_merge__sources(r, &src, &ns), 0);
 	assert_int_equal(ns, 3);
 	assert_string_equal(src[0].host, "alpha");
 	assert_string_equal(src[1].host, "gamma");
@@ -242,7 +242,7 @@ static void test_refusals(void **state)
 	struct w_capture w;
 	char *arm = fx_path(e->dir, "arm.ebc"), *out = fx_path(e->dir, "mixed.ebc");
 	struct ebr_reader *r[2];
-	struct ebr_source_info *src;
+	struct ebr_merge_source *src;
 	size_t ns;
 
 	w_build(arm, &o, &w);
@@ -256,7 +256,7 @@ static void test_refusals(void **state)
 	assert_int_equal(ebr_capture__merge(r, 1, e->in[0], NULL, NULL), -EINVAL);
 	fx_log_restore();
 	/* a capture that is not a merge has no sources, and its records no source id */
-	assert_int_equal(ebr_reader__sources(r[0], &src, &ns), 0);
+	assert_int_equal(ebr_merge__sources(r[0], &src, &ns), 0);
 	assert_int_equal(ns, 0);
 	ebr_reader__close(r[0]);
 	ebr_reader__close(r[1]);

@@ -15,7 +15,7 @@ unsigned ebr_record__source(const struct ebr_event_header *rec)
 	return rec->flags >> EBR_HDR_SOURCE_SHIFT;
 }
 
-const struct ebr_source_info *ebr_sources__find(const struct ebr_source_info *s, size_t n,
+const struct ebr_merge_source *ebr_merge__find_source(const struct ebr_merge_source *s, size_t n,
 						unsigned id)
 {
 	for (size_t i = 0; i < n; i++)
@@ -24,10 +24,10 @@ const struct ebr_source_info *ebr_sources__find(const struct ebr_source_info *s,
 	return NULL;
 }
 
-static int parse(const char *data, size_t len, struct ebr_source_info **out, size_t *n)
+static int parse(const char *data, size_t len, struct ebr_merge_source **out, size_t *n)
 {
 	struct ebr_sources_disk h;
-	struct ebr_source_info *v;
+	struct ebr_merge_source *v;
 
 	if (len < sizeof(h))
 		return -EBADMSG;
@@ -65,7 +65,7 @@ static int parse(const char *data, size_t len, struct ebr_source_info **out, siz
 	return 0;
 }
 
-int ebr_reader__sources(const struct ebr_reader *r, struct ebr_source_info **out, size_t *n)
+int ebr_merge__sources(const struct ebr_reader *r, struct ebr_merge_source **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
