@@ -1,136 +1,67 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* `ebpfrec slice`: a smaller, complete capture of the events that matter. */
-#define _DEFAULT_SOURCE /* timegm */
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_util.h"
 #include "commands.h"
 #include "ebpfrec/capture.h"
+#include "ebpfrec/filter.h"
 #include "ebpfrec/slice.h"
+#include "filter_args.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ebpfrec slice IN -o OUT [--from T] [--to T] [--type NAMES] [--force]\n\n"
+		"usage: ebpfrec slice IN -o OUT [--from T] [--to T] [-f EXPR] [--type NAMES]\n"
+		"                     [--pid PIDS] [--container IDS] [--namespace NS]\n"
+		"                     [--min-severity S] [--exclude-system] [--force]\n\n"
 		"Write a new, complete capture holding only the events of IN in a time window\n"
-		"and of some types. Its process snapshot names every process those events\n"
-		"mention, and their ancestors (rebuilt from fork/exec events where the\n"
-		"original snapshot predates them). Only segments that can match are read for\n"
-		"the events. The new capture keeps IN's host, kernel and clock, gets a new id,\n"
-		"and records what it was cut from (see `ebpfrec info`).\n\n"
+		"that match a filter: exactly what `ebpfrec replay` with the same options shows.\n"
+		"Its process snapshot names every process those events mention, and their\n"
+		"ancestors (rebuilt from fork/exec events where the original snapshot predates\n"
+		"them). Only segments that can match are read for the events. The new capture\n"
+		"keeps IN's host, kernel and clock, gets a new id, and records what it was cut\n"
+		"from (see `ebpfrec info`).\n\n"
 		"options:\n"
-		"  -o, --output OUT     capture to write (never over an existing file unless --force)\n"
-		"      --from T         first instant kept, T as in `replay --from`:\n"
-		"                         5, 1.5s, 200ms, 2m   from the capture's first event\n"
-		"                         -10s                 before its last event\n"
-		"                         2026-11-26T22:47:24Z wall clock (UTC, or +hh:mm)\n"
-		"                         @123456789           raw boot-clock nanoseconds\n"
-		"      --to T           first instant no longer kept (exclusive)\n"
-		"  -t, --type NAMES     only these event types (exec,fork,exit,...)\n"
-		"      --force          replace OUT if it exists\n"
-		"  -h, --help           this text\n\n"
+		"  -o, --output OUT      capture to write (never over an existing file unless --force)\n"
+		"      --from T          first instant kept: 5, 1.5s, 200ms after the first event;\n"
+		"                        -10s before the last; 2026-11-26T22:47:24Z (UTC, or +hh:mm);\n"
+		"                        @BOOT_NS\n"
+		"      --to T            first instant no longer kept (exclusive)\n"
+		"  -f, --filter EXPR     a filter expression (docs/filter.md): 'type = exec and uid != 0'\n"
+		"  -t, --type NAMES      only these event types (exec,fork,exit,...)\n"
+		"      --pid PIDS        only these processes\n"
+		"      --container IDS   only these containers\n"
+		"      --namespace NS    only these pid/mount namespaces or Kubernetes namespaces\n"
+		"      --min-severity S  only events at least this severe\n"
+		"      --exclude-system  leave out system daemons and kernel threads\n"
+		"      --force           replace OUT if it exists\n"
+		"  -h, --help            this text\n\n"
 		"examples:\n"
 		"  ebpfrec slice t.ebc -o first-10s.ebc --to 10s\n"
 		"  ebpfrec slice t.ebc -o net.ebc --type connect,accept,tcp_close --from -1m\n"
+		"  ebpfrec slice t.ebc -o build.ebc -f 'comm = \"make\" or ppid = 4242'\n"
 		"  ebpfrec slice t.ebc -o incident.ebc --from 2026-11-26T22:47:20Z --to 2026-11-26T22:47:30Z\n");
 }
 
-/* 2026-11-26T22:47:24[.123456789][Z|+hh:mm|-hhmm] -> wall-clock ns. */
-static int parse_iso(const char *s, uint64_t *wall_ns)
+static int time_arg(const char *opt, const char *value, const struct ebr_capture_info *info,
+		    uint64_t *ts)
 {
-	struct tm tm = {0};
-	uint64_t frac = 0, scale = 1000000000ULL;
-	int n = 0, zone = 0;
-	char sep;
-	time_t secs;
+	const char *why;
 
-	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 7 || (sep != 'T' && sep != ' '))
-		return -EINVAL;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (uint64_t)(*s - '0') * scale;
-			}
-	if (*s == 'Z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		int sign = *s == '-' ? -1 : 1, hh = 0, mm = 0;
-
-		if (sscanf(s + 1, "%2d%n", &hh, &n) != 1 || n != 2)
-			return -EINVAL;
-		s += 3;
-		if (*s == ':')
-			s++;
-		if (*s && (sscanf(s, "%2d%n", &mm, &n) != 1 || n != 2))
-			return -EINVAL;
-		s += *s ? 2 : 0;
-		zone = sign * (hh * 3600 + mm * 60);
-	}
-	if (*s || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	secs = timegm(&tm) - zone;
-	if (secs < 0)
-		return -EINVAL;
-	*wall_ns = (uint64_t)secs * 1000000000ULL + frac;
-	return 0;
+	if (!value || !cli_parse_time(value, info, ts, &why))
+		return 0;
+	fprintf(stderr, "ebpfrec slice: invalid %s '%s': %s\n", opt, value, why);
+	return -1;
 }
 
-/* The same forms as `replay --from/--to`. */
-static int parse_time(const char *s, const struct ebr_capture_info *in, uint64_t *ts)
+static int keep_matching(const struct ebr_event_header *rec, void *filter)
 {
-	uint64_t d, wall;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (*s == '@')
-		return parse_u64(s + 1, ts);
-	if (strchr(s + 1, '-') || strchr(s, 'T') || strchr(s, ':')) {
-		if (parse_iso(s, &wall) || !in->boot_to_wall_ns)
-			return -EINVAL;
-		/* before the machine booted is before every event */
-		*ts = (int64_t)wall > in->boot_to_wall_ns ? wall - (uint64_t)in->boot_to_wall_ns : 1;
-		return 0;
-	}
-	if (*s == '-') {
-		if (parse_duration(s + 1, &d))
-			return -EINVAL;
-		*ts = in->t_last > d ? in->t_last - d : 1;
-		return 0;
-	}
-	if (parse_duration(*s == '+' ? s + 1 : s, &d))
-		return -EINVAL;
-	*ts = in->t_first + d;
-	return 0;
-}
-
-static int parse_types(const struct ebr_schema *s, char *list, uint64_t bitmap[2])
-{
-	for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
-		const struct ebr_type *t = ebr_schema__type_by_name(s, name);
-
-		if (!t) {
-			fprintf(stderr, "ebpfrec slice: unknown event type '%s'; this capture has:", name);
-			for (size_t i = 0; i < ebr_schema__type_count(s); i++)
-				fprintf(stderr, " %s", ebr_schema__type_at(s, i)->name);
-			fputc('\n', stderr);
-			return -1;
-		}
-		ebr_type_bitmap__set(bitmap, t->id);
-	}
-	return 0;
+	return ebr_filter__match(filter, rec);
 }
 
 int cmd_slice(int argc, char **argv)
@@ -138,26 +69,39 @@ int cmd_slice(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "from", required_argument, NULL, 'F' },
-		{ "to", required_argument, NULL, 'T' },
+		{ "to", required_argument, NULL, 'U' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "type", required_argument, NULL, 't' },
-		{ "force", no_argument, NULL, 'f' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "container", required_argument, NULL, 'C' },
+		{ "namespace", required_argument, NULL, 'N' },
+		{ "min-severity", required_argument, NULL, 'S' },
+		{ "exclude-system", no_argument, NULL, 'X' },
+		{ "force", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct cli_filter_opts fopts = { .sh = { .sz = sizeof(fopts.sh) } };
 	struct ebr_slice_opts so = { .sz = sizeof(so) };
+	struct ebr_filter *filter = NULL;
 	struct ebr_slice_stats st;
-	const char *out = NULL, *from = NULL, *to = NULL, *bad = NULL;
-	char *types = NULL;
+	const char *out = NULL, *from = NULL, *to = NULL;
 	struct ebr_reader *r;
-	int c, err, ret = EXIT_FAIL;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "o:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'F': from = optarg; break;
-		case 'T': to = optarg; break;
-		case 't': types = optarg; break;
-		case 'f': so.force = 1; break;
+		case 'U': to = optarg; break;
+		case 'f': fopts.expr = optarg; break;
+		case 't': fopts.sh.types = optarg; break;
+		case 'P': fopts.sh.pids = optarg; break;
+		case 'C': fopts.sh.containers = optarg; break;
+		case 'N': fopts.sh.namespaces = optarg; break;
+		case 'S': fopts.sh.min_severity = optarg; break;
+		case 'X': fopts.sh.exclude_system = 1; break;
+		case 'W': so.force = 1; break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -174,28 +118,27 @@ int cmd_slice(int argc, char **argv)
 	r = ebr_reader__open(argv[optind]);
 	if (!r)
 		return EXIT_FAIL;
-	if (from && parse_time(from, ebr_reader__info(r), &so.from_ts))
-		bad = from;
-	else if (to && parse_time(to, ebr_reader__info(r), &so.to_ts))
-		bad = to;
-	if (bad) {
-		fprintf(stderr, "ebpfrec slice: invalid time '%s': expected seconds from the start (5, "
-				"1.5s, 200ms), a time before the end (-10s), an ISO time "
-				"(2026-11-26T22:47:24Z) or @BOOT_NS\n", bad);
-		ret = EXIT_USAGE;
+	ret = cli_filter_compile("ebpfrec slice", ebr_reader__schema(r), &fopts, &filter);
+	if (ret)
 		goto out;
-	}
+	ret = EXIT_USAGE;
+	if (time_arg("--from", from, ebr_reader__info(r), &so.from_ts) ||
+	    time_arg("--to", to, ebr_reader__info(r), &so.to_ts))
+		goto out;
 	if (so.to_ts && so.from_ts >= so.to_ts) {
 		fprintf(stderr, "ebpfrec slice: the window is empty: --from must be before --to\n");
-		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (types && parse_types(ebr_reader__schema(r), types, so.type_bitmap)) {
-		ret = EXIT_USAGE;
-		goto out;
+	if (filter) {
+		so.keep = keep_matching;
+		so.keep_ctx = filter;
+		so.keep_desc = ebr_filter__expr(filter);
+		/* segments holding none of the filter's types are never decompressed */
+		if (ebr_filter__types(filter, so.type_bitmap) && !so.type_bitmap[0] && !so.type_bitmap[1])
+			ebr_type_bitmap__set(so.type_bitmap, 0); /* matches nothing: no record has type 0 */
 	}
-	err = ebr_capture__slice(r, out, &so, &st);
-	if (err)
+	ret = EXIT_FAIL;
+	if (ebr_capture__slice(r, out, &so, &st))
 		goto out;
 	fprintf(stderr,
 		"ebpfrec slice: wrote %s: %" PRIu64 " events; read %" PRIu64 " of %zu segments%s; "
@@ -212,6 +155,7 @@ int cmd_slice(int argc, char **argv)
 			st.segments_lost, argv[optind]);
 	ret = EXIT_OK;
 out:
+	ebr_filter__free(filter);
 	ebr_reader__close(r);
 	return ret;
 }

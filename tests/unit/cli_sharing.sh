@@ -20,6 +20,16 @@ S=$D/v1.0-synthetic.ebc
 [ -s "$T/a" ] && cmp -s "$T/a" "$T/b" || fail "slice: events differ from replay"
 "$E" info "$T/s.ebc" | grep -q '^derived:    {"op":"slice","source":"3e00b6d1-78d6-4660-8379-3430ed4aab20"' ||
   fail "slice: info does not say where it came from"
+# with a filter: what replay -f shows; a filter that matches nothing reads no segment
+[ "$(status "$E" slice "$P" -o "$T/f.ebc" -f 'type = exec and ret < 0' --from 100us)" = 0 ] ||
+  fail "slice -f: $(cat "$T/err")"
+"$E" replay "$T/f.ebc" --time boot >"$T/a"
+"$E" replay "$P" -f 'type = exec and ret < 0' --from 100us --time boot >"$T/b"
+[ -s "$T/a" ] && cmp -s "$T/a" "$T/b" || fail "slice -f: events differ from replay -f"
+"$E" info "$T/f.ebc" | grep -q '"filter":"type = exec and ret < 0"' || fail "slice -f: filter not recorded"
+[ "$(status "$E" slice "$P" -o "$T/n.ebc" -f 'type = exec and type = fork')" = 0 ] &&
+  grep -q 'wrote .*: 0 events; read 0 of 1 segments' "$T/err" || fail "slice: empty filter"
+[ "$(status "$E" slice "$P" -o "$T/x.ebc" -f 'nosuchfield = 1')" = 2 ] || fail "slice: bad filter accepted"
 [ "$(status "$E" slice "$P" -o "$T/s.ebc")" = 1 ] || fail "slice over an existing file"
 grep -q "already exists" "$T/err" || fail "slice: no reason given"
 [ "$(status "$E" slice "$P" -o "$T/x.ebc" --from 2s --to 1s)" = 2 ] || fail "slice: empty window accepted"
