@@ -251,6 +251,8 @@ static int write_meta(struct merge *m)
 			ebr_reader__meta(r, k, &kind, &data, &len);
 			if (kind == EBR_META_SCHEMA || kind == EBR_META_SOURCES)
 				continue; /* replaced by the merged ones */
+			if (kind == EBR_META_ROTATION)
+				continue; /* the merge is no file of an input's rotated set */
 			if (kind == EBR_META_PROCS || kind == EBR_META_PROBES || kind == EBR_META_CGROUPS)
 				err = copy_meta_records(m, &m->in[i], kind, data, len);
 			else

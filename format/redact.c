@@ -307,6 +307,8 @@ static int redact_meta(struct redact_run *x)
 				err = ebr_writer__add_meta(x->w, kind, x->meta.p ? x->meta.p : "",
 							   x->meta.len);
 			break;
+		case EBR_META_ROTATION:
+			break; /* a redacted copy is no file of the rotated set */
 		default:
 			/* what this ebpfrec cannot read, it cannot redact */
 			x->rd->counts.meta_dropped++;

@@ -279,7 +279,8 @@ static void copy_drops_by_type(struct slice *s)
 int ebr_capture__slice(struct ebr_reader *r, const char *out_path, const struct ebr_slice_opts *opts,
 		       struct ebr_slice_stats *stats)
 {
-	static const unsigned skip[] = { EBR_META_PROCS, EBR_META_CGROUPS, 0 };
+	/* rebuilt below; and a slice is not a file of the rotated set its input may belong to */
+	static const unsigned skip[] = { EBR_META_PROCS, EBR_META_CGROUPS, EBR_META_ROTATION, 0 };
 	struct ebr_writer_opts wo = { .sz = sizeof(wo) };
 	struct slice s = { .r = r };
 	const struct ebr_type *fork_t;

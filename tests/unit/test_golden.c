@@ -19,10 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ebpfrec/capture.h"
 #include "ebpfrec/merge.h"
+#include "ebpfrec/redact.h"
+#include "ebpfrec/repair.h"
+#include "ebpfrec/slice.h"
 #include "ebpfrec/record_builder.h"
 #include "ebpfrec/schema.h"
 #include "events.h"
@@ -285,6 +289,13 @@ static void write_synthetic(const char *path)
 	syn_cgroups(&b);
 	assert_int_equal(ebr_writer__add_meta(w, EBR_META_CGROUPS, b.p, b.len), 0);
 	b.len = 0;
+	{
+		struct ebr_rotation_disk rot = { .index = 0 };
+
+		memcpy(rot.set_uuid, syn_uuid, 16);
+		snprintf(rot.base, sizeof(rot.base), "golden.ebc");
+		assert_int_equal(ebr_writer__add_meta(w, EBR_META_ROTATION, &rot, sizeof(rot)), 0);
+	}
 	syn_events(&b);
 	split = 0;
 	for (unsigned k = 0; k < 12; k++)
@@ -334,8 +345,8 @@ static void assert_meta_records(struct ebr_reader *r, unsigned kind, void (*buil
 static void test_synthetic_v1_0(void **state)
 {
 	static const unsigned kinds[] = { EBR_META_SCHEMA, EBR_META_CONFIG, EBR_META_NOTE, EBR_META_PROCS,
-					  EBR_META_PROBES, EBR_META_CGROUPS, EBR_META_SOURCES,
-					  EBR_META_DERIVED };
+					  EBR_META_PROBES, EBR_META_CGROUPS, EBR_META_ROTATION,
+					  EBR_META_SOURCES, EBR_META_DERIVED };
 	char *path = data_path("v1.0-synthetic.ebc");
 	struct ebr_reader *r = ebr_reader__open(path);
 	const struct ebr_capture_info *in;
@@ -414,6 +425,16 @@ static void test_synthetic_v1_0(void **state)
 
 		assert_int_equal(ebr_reader__cgroup(r, 8, &v), 0);
 		assert_string_equal(v.pod_name, "web-0");
+	}
+	{
+		uint8_t set[16];
+		uint32_t index = 9;
+		char base[64];
+
+		assert_int_equal(ebr_reader__rotation(r, set, &index, base, sizeof(base)), 0);
+		assert_memory_equal(set, syn_uuid, 16);
+		assert_int_equal(index, 0);
+		assert_string_equal(base, "golden.ebc");
 	}
 	assert_int_equal(ebr_merge__sources(r, &src, &ns), 0);
 	assert_int_equal(ns, 2);
@@ -521,11 +542,60 @@ static void test_process_v1_0(void **state)
 	free(path);
 }
 
+/*
+ * Derived captures are new captures: a slice, a redacted copy or a merge of
+ * one file of a rotated recording is no file of that set; a repaired file
+ * still is. And each reads back whole through its index.
+ */
+static void test_derived_leave_the_set(void **state)
+{
+	char *in = data_path("v1.0-synthetic.ebc"), dir[] = "/tmp/ebpfrec-golden-XXXXXX", out[64];
+	struct ebr_slice_opts so = { .sz = sizeof(so) };
+	struct ebr_redact_opts ro = { .sz = sizeof(ro), .what = EBR_REDACT_ARGS };
+	struct ebr_reader *r = ebr_reader__open(in), *o;
+	uint8_t set[16];
+	uint32_t index;
+	unsigned n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (unsigned k = 0; k < 3; k++) {
+		snprintf(out, sizeof(out), "%s/out-%u.ebc", dir, k);
+		if (k == 0)
+			assert_int_equal(ebr_capture__slice(r, out, &so, NULL), 0);
+		else if (k == 1)
+			assert_int_equal(ebr_capture__redact(r, out, &ro, NULL), 0);
+		else
+			assert_int_equal(ebr_capture__merge(&r, 1, out, NULL, NULL), 0);
+		o = ebr_reader__open(out);
+		assert_non_null(o);
+		assert_false(ebr_reader__info(o)->recovered);
+		assert_int_equal(ebr_reader__info(o)->n_records, 22);
+		assert_int_equal(ebr_reader__rotation(o, set, &index, NULL, 0), -ENOENT);
+		ebr_reader__close(o);
+		unlink(out);
+		n++;
+	}
+	/* repair keeps the file what it was, its place in the set included */
+	snprintf(out, sizeof(out), "%s/repaired.ebc", dir);
+	assert_int_equal(ebr_capture__repair(in, out, NULL, NULL), 0);
+	o = ebr_reader__open(out);
+	assert_int_equal(ebr_reader__rotation(o, set, &index, NULL, 0), 0);
+	assert_memory_equal(ebr_reader__info(o)->uuid, syn_uuid, 16);
+	ebr_reader__close(o);
+	unlink(out);
+	rmdir(dir);
+	ebr_reader__close(r);
+	free(in);
+	assert_int_equal(n, 3);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_synthetic_v1_0),
 		cmocka_unit_test(test_process_v1_0),
+		cmocka_unit_test(test_derived_leave_the_set),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--write")) {
