@@ -18,5 +18,9 @@ int cmd_record(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_slice(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_redact(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 
 #endif

@@ -29,6 +29,10 @@ static const struct ebr_command commands[] = {
 	{ "stats", cmd_stats, "statistics and health of the recorders running here" },
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
+	{ "slice", cmd_slice, "copy a time window / some event types into a new capture" },
+	{ "merge", cmd_merge, "combine captures (e.g. of several hosts) in time order" },
+	{ "redact", cmd_redact, "hash or remove arguments, paths and addresses before sharing" },
+	{ "repair", cmd_repair, "give a cut or unclosed capture a fresh index and footer" },
 };
 
 static void usage(FILE *out)

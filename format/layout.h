@@ -72,6 +72,8 @@ enum ebr_meta_kind {
 	EBR_META_CGROUPS = 5, /* records of type EBR_T_CGROUP_INFO */
 	EBR_META_NOTE = 6, /* free text, e.g. the command line that recorded */
 	EBR_META_ROTATION = 7, /* struct ebr_rotation_disk: one file of a rotated set */
+	EBR_META_DERIVED = 8, /* JSON text: how this capture was made from others (slice, redact, ...) */
+	EBR_META_SOURCES = 9, /* struct ebr_sources_disk: the captures a merge combined */
 };
 
 /* Files of one rotated recording name each other through this. */
@@ -86,6 +88,26 @@ struct ebr_meta_disk {
 	uint32_t kind; /* enum ebr_meta_kind */
 	uint32_t reserved;
 	/* kind-specific bytes follow */
+};
+
+/* EBR_META_SOURCES content: a header, then n_sources entries of entry_size bytes. */
+struct ebr_sources_disk {
+	uint32_t n_sources;
+	uint32_t entry_size; /* sizeof(struct ebr_source_disk) as written */
+};
+
+struct ebr_source_disk {
+	uint32_t id; /* 1..255: the value records carry in hdr.flags bits 24..31 */
+	uint32_t ncpus;
+	uint8_t uuid[16]; /* of the source capture */
+	int64_t boot_to_wall_ns; /* the source's own offset */
+	int64_t ts_offset_ns; /* boot ns here = the source's boot ns + this */
+	uint64_t created_wall_ns;
+	uint64_t n_records; /* records of this source in this capture */
+	char host[64];
+	char kernel_release[64];
+	char machine[32];
+	char kernel_version[128];
 };
 
 struct ebr_schema_disk {

@@ -249,6 +249,10 @@ static int load_block(struct ebr_reader *r, uint64_t off, const struct ebr_block
 	if (p->block_type == EBR_BLOCK_META) {
 		err = add_meta(r, p, payload, len);
 		free(payload);
+		if (!err) {
+			r->metas[r->n_metas - 1].offset = off;
+			r->metas[r->n_metas - 1].block_len = 8 + (uint64_t)p->frame_len;
+		}
 		return err;
 	}
 	err = add_segment(r, off, p, payload, len);

@@ -13,6 +13,8 @@ struct ebr_meta_entry {
 	unsigned kind;
 	void *data;
 	size_t len;
+	uint64_t offset; /* of the block, and its whole length: for repair's index */
+	uint64_t block_len;
 };
 
 struct ebr_segment_slot {

@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
+#if defined(__APPLE__)
+#include <sys/random.h> /* getentropy; glibc declares it in unistd.h */
+#endif
 
 #include "config.h"
 #include "ebpfrec/capture.h"
@@ -45,6 +48,7 @@ _Static_assert(sizeof(struct ebr_schema_type_disk) == 64, "schema type");
 _Static_assert(sizeof(struct ebr_schema_field_disk) == 48, "schema field");
 _Static_assert(sizeof(struct ebr_event_header) == 72, "event header");
 _Static_assert(EBR_DROP_REASONS == EBR_DROP_NR, "drop reasons");
+_Static_assert(sizeof(struct ebr_source_disk) == 344, "source entry");
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -128,7 +132,7 @@ static void fill_header(struct ebr_file_header_disk *h, const struct ebr_writer_
 	h->boot_to_wall_ns = o->boot_to_wall_ns ? o->boot_to_wall_ns : measure_boot_to_wall();
 	h->clock_id = 7; /* CLOCK_BOOTTIME, what bpf_ktime_get_boot_ns reads */
 	h->endian_mark = EBR_ENDIAN_MARK;
-	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	h->page_size = o->page_size ? o->page_size : (uint32_t)sysconf(_SC_PAGESIZE);
 	h->ncpus = o->ncpus ? o->ncpus : (uint32_t)(ncpus > 0 ? ncpus : 1);
 	ebr_strlcpy(h->host, o->host ? o->host : have_uname ? u.nodename : "", sizeof(h->host));
 	ebr_strlcpy(h->kernel_release, o->kernel_release ? o->kernel_release : have_uname ? u.release : "",

@@ -11,6 +11,7 @@
 #include "ebpfrec/decode.h"
 #include "ebpfrec/schema.h"
 #include "events.h"
+#include "info_sharing.h"
 #include "layout.h"
 
 
@@ -244,6 +245,7 @@ int cmd_info(int argc, char **argv)
 		if (kind == EBR_META_CONFIG)
 			printf("config:     %s\n", (const char *)data);
 	}
+	info_print_derivation(r);
 	if (segments)
 		print_segments(r);
 	ebr_reader__close(r);

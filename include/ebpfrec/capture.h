@@ -38,6 +38,7 @@ struct ebr_writer_opts {
 	const char *kernel_version;
 	const char *machine;
 	uint32_t ncpus; /* 0: online CPUs */
+	uint32_t page_size; /* 0: this machine's */
 };
 
 struct ebr_writer_stats {

@@ -124,6 +124,9 @@ struct ebr_event_header {
 
 /* header flags */
 #define EBR_HDR_TRUNCATED (1u << 0) /* a variable field was cut at its limit */
+/* Bits 24..31: set only by `ebpfrec merge`, the id of the capture a record came from (never in BPF). */
+#define EBR_HDR_SOURCE_SHIFT 24
+#define EBR_HDR_SOURCE_MASK 0xff000000u
 
 /* ---- process family ---- */
 
