@@ -23,6 +23,7 @@ static const struct ebr_command commands[] = {
 	{ "record", cmd_record, "record kernel events into a capture file (root)" },
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
+	{ "top", cmd_top, "top processes, syscalls, files, peers; syscall latency histograms" },
 };
 
 static void usage(FILE *out)

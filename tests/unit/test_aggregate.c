@@ -13,6 +13,7 @@
 #include "capture_fixture.h"
 #include "events.h"
 #include "hmap.h"
+#include "text_format.h"
 #include "viz_fixture.h"
 
 #define S 1000000000ULL
@@ -317,11 +318,53 @@ static void test_window_and_types(void **state)
 	agg__free(a);
 }
 
+/* The bpftrace layout, byte for byte: label column 16, count 8, a 52-wide bar scaled to the largest. */
+static void test_hist_print(void **state)
+{
+	struct hist h = { 0 };
+	char *text = NULL, lbl[16], b[32];
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		hist__add(&h, 5); /* [4, 8) */
+	hist__add(&h, 1500); /* [1K, 2K) */
+	hist__add(&h, 2048); /* [2K, 4K) */
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	hist__print(&h, "@usecs[read]", f);
+	fclose(f);
+	assert_string_equal(text,
+			    "@usecs[read]:\n"
+			    "[4, 8)                 4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+			    "[8, 16)                0 |                                                    |\n"
+			    "[16, 32)               0 |                                                    |\n"
+			    "[32, 64)               0 |                                                    |\n"
+			    "[64, 128)              0 |                                                    |\n"
+			    "[128, 256)             0 |                                                    |\n"
+			    "[256, 512)             0 |                                                    |\n"
+			    "[512, 1K)              0 |                                                    |\n"
+			    "[1K, 2K)               1 |@@@@@@@@@@@@@                                       |\n"
+			    "[2K, 4K)               1 |@@@@@@@@@@@@@                                       |\n");
+	free(text);
+	assert_string_equal(hist__label(3ULL << 20, lbl, sizeof(lbl)), "3M");
+	assert_string_equal(hist__label(1536, lbl, sizeof(lbl)), "1536");
+	assert_string_equal(fmt_ns(999, b, sizeof(b)), "999 ns");
+	assert_string_equal(fmt_ns(3400, b, sizeof(b)), "3.40 us");
+	assert_string_equal(fmt_ns(12500000, b, sizeof(b)), "12.50 ms");
+	assert_string_equal(fmt_ns(1234000000, b, sizeof(b)), "1.234 s");
+	assert_string_equal(fmt_bytes(1023, b, sizeof(b)), "1023 B");
+	assert_string_equal(fmt_bytes(1536, b, sizeof(b)), "1.5 KiB");
+	assert_string_equal(fmt_bytes(3ULL << 30, b, sizeof(b)), "3.0 GiB");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_hmap),
+		cmocka_unit_test(test_hist_print),
 		cmocka_unit_test(test_series),
 		cmocka_unit_test(test_drops_spread),
 		cmocka_unit_test(test_top_procs),
