@@ -24,6 +24,7 @@ static const struct ebr_command commands[] = {
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
 	{ "top", cmd_top, "top processes, syscalls, files, peers; syscall latency histograms" },
+	{ "trace-export", cmd_trace_export, "write a capture as a Chrome trace for Perfetto" },
 };
 
 static void usage(FILE *out)
@@ -32,7 +33,7 @@ static void usage(FILE *out)
 		     "eBPF record/replay tracer: capture what the kernel sees, read it anywhere.\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nexamples:\n"
 		     "  sudo ebpfrec record -o trace.ebc -d 10          record 10 seconds\n"
 		     "  sudo ebpfrec record -o t.ebc -- make test       record while a command runs\n"

@@ -171,3 +171,14 @@ const void *hmap__key_at(const struct hmap *m, size_t i, size_t *key_len)
 		*key_len = e->key_len;
 	return m->keys + e->key_off;
 }
+
+uint64_t hmap__u64_key_at(const struct hmap *m, size_t i)
+{
+	uint64_t k = 0;
+	size_t len = 0;
+	const void *p = hmap__key_at(m, i, &len);
+
+	if (p && len == sizeof(k))
+		memcpy(&k, p, sizeof(k));
+	return k;
+}

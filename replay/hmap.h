@@ -30,5 +30,7 @@ size_t hmap__count(const struct hmap *m);
 /* The i-th entry in insertion order. */
 void *hmap__value_at(const struct hmap *m, size_t i);
 const void *hmap__key_at(const struct hmap *m, size_t i, size_t *key_len);
+/* The integer key of the i-th entry (keys are stored unaligned: do not cast them). */
+uint64_t hmap__u64_key_at(const struct hmap *m, size_t i);
 
 #endif

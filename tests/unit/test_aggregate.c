@@ -153,6 +153,8 @@ static void test_hmap(void **state)
 	*(uint64_t *)hmap__get_u64(m, 42, 1) = 1;
 	assert_int_equal(hmap__count(m), 5001);
 	assert_int_equal(*(uint64_t *)hmap__get_u64(m, 42, 0), 1);
+	assert_int_equal(hmap__u64_key_at(m, 5000), 42);
+	assert_int_equal(hmap__u64_key_at(m, 0), 0); /* "k0" is no integer key */
 	hmap__free(m);
 	hmap__free(NULL);
 }
