@@ -19,5 +19,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_trace_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

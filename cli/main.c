@@ -25,6 +25,7 @@ static const struct ebr_command commands[] = {
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
 	{ "top", cmd_top, "top processes, syscalls, files, peers; syscall latency histograms" },
 	{ "trace-export", cmd_trace_export, "write a capture as a Chrome trace for Perfetto" },
+	{ "report", cmd_report, "write a self-contained HTML report with charts" },
 };
 
 static void usage(FILE *out)

@@ -195,6 +195,23 @@ void vf__exit(struct vf *v, const struct vf_task *t, uint64_t ts, int32_t code, 
 	ebr_rec__end(&v->recs, off);
 }
 
+void vf__probe(struct vf *v, const char *name, unsigned family, const char *attach, int err, const char *msg)
+{
+	static const struct vf_task self = { 0, 0, 0, "ebpfrec" };
+	size_t off = begin(&v->probes, sizeof(struct ebr_probe_status), EBR_T_PROBE_STATUS, &self, VF_T0 - 2000);
+	struct ebr_probe_status *e = ebr_rec__at(&v->probes, off);
+
+	if (e) {
+		e->err = err;
+		e->family = family;
+		e->attached = err == 0;
+	}
+	ebr_rec__add_str(&v->probes, off, offsetof(struct ebr_probe_status, name), name, strlen(name));
+	ebr_rec__add_str(&v->probes, off, offsetof(struct ebr_probe_status, attach_point), attach, strlen(attach));
+	ebr_rec__add_str(&v->probes, off, offsetof(struct ebr_probe_status, message), msg, strlen(msg));
+	ebr_rec__end(&v->probes, off);
+}
+
 void vf__kmalloc(struct vf *v, const struct vf_task *t, uint64_t ts, uint64_t bytes)
 {
 	size_t off = begin(&v->recs, sizeof(struct ebr_kmem_event), EBR_T_KMALLOC, t, ts);
@@ -233,6 +250,10 @@ int vf__close(struct vf *v)
 		v->err = v->procs.err;
 	if (!v->err && v->procs.len)
 		v->err = ebr_writer__add_meta(v->w, EBR_META_PROCS, v->procs.p, v->procs.len);
+	if (!v->err && v->probes.err)
+		v->err = v->probes.err;
+	if (!v->err && v->probes.len)
+		v->err = ebr_writer__add_meta(v->w, EBR_META_PROBES, v->probes.p, v->probes.len);
 	err = v->err;
 	if (err)
 		ebr_writer__abandon(v->w);
@@ -240,6 +261,7 @@ int vf__close(struct vf *v)
 		err = ebr_writer__close(v->w);
 	ebr_buf__free(&v->recs);
 	ebr_buf__free(&v->procs);
+	ebr_buf__free(&v->probes);
 	v->w = NULL;
 	return err;
 }
@@ -311,6 +333,13 @@ int vf__demo(const char *path, uint64_t seed)
 	for (size_t i = 0; i < N_TASKS; i++)
 		if (demo_tasks[i].pid == demo_tasks[i].tid && demo_tasks[i].pid < 3000)
 			vf__proc(&v, &demo_tasks[i], "/usr/bin/demo");
+	vf__probe(&v, "handle_exec", EBR_FAM_PROCESS, "raw_tp/sched_process_exec", 0, "");
+	vf__probe(&v, "sys_enter", EBR_FAM_SYSCALL, "raw_tp/sys_enter", 0, "");
+	vf__probe(&v, "sys_exit", EBR_FAM_SYSCALL, "raw_tp/sys_exit", 0, "");
+	vf__probe(&v, "inet_sock_set_state", EBR_FAM_NETWORK, "raw_tp/inet_sock_set_state", 0, "");
+	vf__probe(&v, "kmalloc_node", EBR_FAM_MEMORY, "raw_tp/kmalloc", 0, "");
+	vf__probe(&v, "tcp_retransmit_skb", EBR_FAM_NETWORK, "raw_tp/tcp_retransmit_skb", -2,
+		  "tracepoint not found in this kernel");
 	for (unsigned sec = 0; sec < 6; sec++) {
 		/* busier in the middle, and a burst the ring buffer could not hold */
 		unsigned n = 2000 + 1500 * (sec == 2 || sec == 3) + (unsigned)(rnd(&r) % 500);
@@ -319,7 +348,12 @@ int vf__demo(const char *path, uint64_t seed)
 			size_t k = (size_t)(rnd(&r) % N_TASKS);
 			const struct vf_task *t = &demo_tasks[k];
 			uint32_t nr = demo_nrs[rnd(&r) % (sizeof(demo_nrs) / sizeof(demo_nrs[0]))];
-			uint64_t dur = nr == 202 || nr == 232 ? logrand(&r, 2000, 50000000) : logrand(&r, 200, 400000);
+			unsigned tier = (unsigned)(rnd(&r) % 100);
+			/* most calls are quick, a few wait: a long tail, as on a real machine */
+			uint64_t dur = nr == 202 || nr == 232
+					       ? (tier < 50 ? logrand(&r, 2000, 50000) : logrand(&r, 1000000, 50000000))
+					       : (tier < 70 ? logrand(&r, 300, 3000)
+						  : tier < 95 ? logrand(&r, 3000, 100000) : logrand(&r, 100000, 5000000));
 			uint64_t start;
 
 			ts += 1000000000ULL / n;

@@ -22,6 +22,7 @@ struct vf {
 	struct ebr_writer *w;
 	struct ebr_buf recs; /* records of the segment being built */
 	struct ebr_buf procs; /* the /proc snapshot (EBR_META_PROCS) */
+	struct ebr_buf probes; /* probe status (EBR_META_PROBES) */
 	int err;
 };
 
@@ -45,6 +46,8 @@ void vf__net(struct vf *v, const struct vf_task *t, unsigned type, uint64_t ts, 
 void vf__exec(struct vf *v, const struct vf_task *t, uint64_t ts, const char *filename);
 void vf__fork(struct vf *v, const struct vf_task *parent, uint64_t ts, uint32_t child_pid, uint32_t child_tid);
 void vf__exit(struct vf *v, const struct vf_task *t, uint64_t ts, int32_t code, uint32_t sig);
+/* err: 0 when attached, else -errno with the kernel's message */
+void vf__probe(struct vf *v, const char *name, unsigned family, const char *attach, int err, const char *msg);
 void vf__kmalloc(struct vf *v, const struct vf_task *t, uint64_t ts, uint64_t bytes);
 /* Write the records so far as one segment; drops: cumulative counters [EBR_DROP_REASONS] or NULL. */
 void vf__segment(struct vf *v, const uint64_t *drops);
