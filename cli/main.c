@@ -39,7 +39,9 @@ static void usage(FILE *out)
 		     "  sudo ebpfrec record -o trace.ebc -d 10          record 10 seconds\n"
 		     "  sudo ebpfrec record -o t.ebc -- make test       record while a command runs\n"
 		     "  ebpfrec replay t.ebc --output json              every event as JSON lines\n"
-		     "  ebpfrec info t.ebc                              what is in a capture\n\n"
+		     "  ebpfrec info t.ebc                              what is in a capture\n"
+		     "  ebpfrec top t.ebc                               top processes, latency histograms\n"
+		     "  ebpfrec report t.ebc -o t.html                  charts in one HTML file\n\n"
 		     "`ebpfrec COMMAND --help` describes a command. Version %s.\n",
 		EBR_VERSION);
 }
