@@ -15,6 +15,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "events.h"
 #include "export_chrome.h"
 #include "viz_args.h"
 
@@ -52,31 +53,33 @@ static void usage(FILE *out)
 		"  ebpfrec trace-export t.ebc --chrome-trace t.json --type process,network,file\n");
 }
 
-/* Records the export will read: whole segments in the window, partly covered ones pro rata. */
+/*
+ * Records the export will write: those of the segments in the window (partly
+ * covered ones pro rata), times the share the chosen types have in the
+ * whole capture.
+ */
 static uint64_t estimate_events(struct ebr_reader *r, const uint64_t *bitmap, uint64_t from, uint64_t to)
 {
-	int filter = (bitmap[0] | bitmap[1]) != 0;
-	double n = 0;
+	const struct ebr_capture_info *in = ebr_reader__info(r);
+	double n = 0, share = 1;
 
+	if ((bitmap[0] | bitmap[1]) && in->n_records) {
+		uint64_t chosen = 0;
+
+		for (unsigned t = 0; t < EBR_TYPE_BITMAP_BITS; t++)
+			if (ebr_type_bitmap__test(bitmap, t))
+				chosen += ebr_reader__type_count(r, t);
+		share = (double)chosen / (double)in->n_records;
+	}
 	for (size_t i = 0; i < ebr_reader__segment_count(r); i++) {
 		const struct ebr_segment_info *s = ebr_reader__segment(r, i);
 		uint64_t lo = s->t_first, hi = s->t_last + 1;
 		uint64_t a = from > lo ? from : lo, b = to && to < hi ? to : hi;
-		unsigned types = 0, hits = 0;
 
-		if (!s->n_records || a >= b)
-			continue;
-		for (unsigned t = 0; filter && t < 128; t++) {
-			types += ebr_type_bitmap__test(s->type_bitmap, t);
-			hits += ebr_type_bitmap__test(s->type_bitmap, t) && ebr_type_bitmap__test(bitmap, t);
-		}
-		if (filter && !hits)
-			continue;
-		/* a segment with several types: assume they share it evenly */
-		n += (double)s->n_records * (double)(b - a) / (double)(hi - lo) *
-		     (filter && types ? (double)hits / types : 1.0);
+		if (s->n_records && a < b)
+			n += (double)s->n_records * (double)(b - a) / (double)(hi - lo);
 	}
-	return (uint64_t)n;
+	return (uint64_t)(n * share);
 }
 
 static int export_to(struct ebr_reader *r, const struct chrome_trace_opts *o, const char *out_path,
