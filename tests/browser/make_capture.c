@@ -5,6 +5,7 @@
  *   demo     a busy capture with every family and a burst of drops
  *   sparse   process events only: most charts have nothing to show
  *   hostile  names that try to break out of the page's script and markup
+ *   empty    no events at all
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: make_capture demo|sparse|hostile OUT.ebc\n");
+		fprintf(stderr, "usage: make_capture demo|sparse|hostile|empty OUT.ebc\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "demo"))
@@ -57,6 +58,13 @@ int main(int argc, char **argv)
 		err = sparse(argv[2]);
 	else if (!strcmp(argv[1], "hostile"))
 		err = hostile(argv[2]);
+	else if (!strcmp(argv[1], "empty")) {
+		struct vf v;
+
+		err = vf__open(&v, argv[2], NULL);
+		if (!err)
+			err = vf__close(&v);
+	}
 	else
 		err = -1;
 	if (err) {

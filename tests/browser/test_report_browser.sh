@@ -67,6 +67,8 @@ grep -q 'redact: {&quot;args&quot;:true,&quot;env&quot;:true}\|redact: {"args":t
   fail "demo: the redaction settings are not shown"
 # the charts a capture of process events alone cannot fill say so instead
 check_page sparse sparse 3
+# a capture without events still makes a whole page
+check_page empty empty 1
 # names are text, never markup or script
 check_page hostile hostile 8
 if grep -q '<img' "$tmp/hostile.dom"; then fail "hostile: a file name became an element"; fi
