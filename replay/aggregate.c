@@ -583,7 +583,8 @@ static size_t top(struct agg *a, struct hmap *m, int (*cmp)(const void *, const 
 		qsort_r(a->sorted, count, sizeof(*a->sorted), cmp, &by);
 	if (n > count)
 		n = count;
-	memcpy(out, a->sorted, n * sizeof(*out));
+	if (n)
+		memcpy(out, a->sorted, n * sizeof(*out));
 	return n;
 }
 

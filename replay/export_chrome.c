@@ -354,7 +354,7 @@ static int net_event(struct chrome *c, const struct ebr_event_header *rec)
 			k->open = 1;
 			memcpy(k->name, name, sizeof(k->name));
 		}
-		memcpy(name, type_name(c, rec->type), strlen(type_name(c, rec->type)) + 1);
+		snprintf(name, sizeof(name), "%s", type_name(c, rec->type));
 		return slice(c, rec, name, strlen(name), dur);
 	case EBR_T_TCP_CLOSE: {
 		struct conn alone;
