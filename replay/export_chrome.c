@@ -98,7 +98,10 @@ static void ev_begin(struct chrome *c, const char *ph, const char *cat, const ch
 {
 	fputs(c->first ? "\n" : ",\n", c->out);
 	c->first = 0;
-	fprintf(c->out, "{\"ph\":\"%s\",\"cat\":\"%s\",\"name\":", ph, cat);
+	/* the category is a family name from the capture's schema: escaped like any name */
+	fprintf(c->out, "{\"ph\":\"%s\",\"cat\":", ph);
+	ebr_json_string(c->out, cat, strlen(cat));
+	fputs(",\"name\":", c->out);
 	ebr_json_string(c->out, name, name_len);
 	fprintf(c->out, ",\"pid\":%u,\"tid\":%u,\"ts\":", pid, tid);
 	put_us(c->out, rel(c, ts));
