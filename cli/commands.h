@@ -22,5 +22,8 @@ int cmd_slice(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_redact(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_trace_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

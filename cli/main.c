@@ -33,6 +33,9 @@ static const struct ebr_command commands[] = {
 	{ "merge", cmd_merge, "combine captures (e.g. of several hosts) in time order" },
 	{ "redact", cmd_redact, "hash or remove arguments, paths and addresses before sharing" },
 	{ "repair", cmd_repair, "give a cut or unclosed capture a fresh index and footer" },
+	{ "top", cmd_top, "top processes, syscalls, files, peers; syscall latency histograms" },
+	{ "trace-export", cmd_trace_export, "write a capture as a Chrome trace for Perfetto" },
+	{ "report", cmd_report, "write a self-contained HTML report with charts" },
 };
 
 static void usage(FILE *out)
@@ -41,12 +44,14 @@ static void usage(FILE *out)
 		     "eBPF record/replay tracer: capture what the kernel sees, read it anywhere.\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nexamples:\n"
 		     "  sudo ebpfrec record -o trace.ebc -d 10          record 10 seconds\n"
 		     "  sudo ebpfrec record -o t.ebc -- make test       record while a command runs\n"
 		     "  ebpfrec replay t.ebc --output json              every event as JSON lines\n"
-		     "  ebpfrec info t.ebc                              what is in a capture\n\n"
+		     "  ebpfrec info t.ebc                              what is in a capture\n"
+		     "  ebpfrec top t.ebc                               top processes, latency histograms\n"
+		     "  ebpfrec report t.ebc -o t.html                  charts in one HTML file\n\n"
 		     "`ebpfrec COMMAND --help` describes a command. Version %s.\n",
 		EBR_VERSION);
 }

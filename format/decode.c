@@ -273,11 +273,12 @@ static void text_value(struct ebr_decoder *d, const struct ebr_field *f,
 		fputs(ebr_decoder__type_name(d, (unsigned)ebr_field__u64(f, rec)), out);
 		return;
 	default:
-		if (ebr_field__is_signed(f))
-			fprintf(out, "%" PRId64, ebr_field__s64(f, rec));
-		else
-			fprintf(out, "%" PRIu64, ebr_field__u64(f, rec));
+		break;
 	}
+	if (ebr_field__is_signed(f))
+		fprintf(out, "%" PRId64, ebr_field__s64(f, rec));
+	else
+		fprintf(out, "%" PRIu64, ebr_field__u64(f, rec));
 }
 
 static void text_time(struct ebr_decoder *d, uint64_t ts, FILE *out)
@@ -433,8 +434,11 @@ static void json_strlist(FILE *out, const char *s, size_t len)
 	putc(']', out);
 }
 
+/* json_field flag: no comma before the key (the object's first member) */
+#define JSON_FIRST (1u << 31)
+
 static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
-		       const struct ebr_event_header *rec, FILE *out)
+		       const struct ebr_event_header *rec, unsigned flags, FILE *out)
 {
 	char buf[64];
 	size_t len;
@@ -442,7 +446,8 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 	int64_t v;
 
 	/* names come from the capture's schema, which is untrusted: escape them */
-	putc(',', out);
+	if (!(flags & JSON_FIRST))
+		putc(',', out);
 	json_string(out, f->name, strlen(f->name));
 	putc(':', out);
 	switch (f->kind) {
@@ -486,9 +491,19 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 	case EBR_FH_BOOL:
 		fputs(ebr_field__u64(f, rec) ? "true" : "false", out);
 		return;
+	case EBR_FH_HEX:
+		if (flags & EBR_JSON_HEX_STRINGS) {
+			fprintf(out, "\"0x%" PRIx64 "\"", ebr_field__u64(f, rec));
+			return;
+		}
+		break;
 	case EBR_FH_ERRNO:
 	case EBR_FH_HEX_ERRNO:
 		v = ebr_field__s64(f, rec);
+		if (f->hint == EBR_FH_HEX_ERRNO && v >= 0 && (flags & EBR_JSON_HEX_STRINGS)) {
+			fprintf(out, "\"0x%" PRIx64 "\"", (uint64_t)v);
+			return;
+		}
 		fprintf(out, "%" PRId64, v);
 		if (v < 0 && v > -4096 && ebr_errno_name((unsigned)-v))
 			fprintf(out, ",\"errno\":\"%s\"", ebr_errno_name((unsigned)-v));
@@ -512,11 +527,12 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 		}
 		return;
 	default:
-		if (ebr_field__is_signed(f))
-			fprintf(out, "%" PRId64, ebr_field__s64(f, rec));
-		else
-			fprintf(out, "%" PRIu64, ebr_field__u64(f, rec));
+		break;
 	}
+	if (ebr_field__is_signed(f))
+		fprintf(out, "%" PRId64, ebr_field__s64(f, rec));
+	else
+		fprintf(out, "%" PRIu64, ebr_field__u64(f, rec));
 }
 
 int ebr_decoder__json(struct ebr_decoder *d, const struct ebr_event_header *rec, FILE *out)
@@ -540,7 +556,7 @@ int ebr_decoder__json(struct ebr_decoder *d, const struct ebr_event_header *rec,
 
 			if (f->hint == EBR_FH_HIDDEN || f->hint == EBR_FH_TYPE || f->offset == 0)
 				continue; /* ts and type are already out */
-			json_field(d, f, rec, out);
+			json_field(d, f, rec, 0, out);
 		}
 		if (rec->flags & EBR_HDR_TRUNCATED)
 			fputs(",\"truncated\":true", out);
@@ -548,5 +564,35 @@ int ebr_decoder__json(struct ebr_decoder *d, const struct ebr_event_header *rec,
 		fprintf(out, ",\"pid\":%u,\"tid\":%u,\"size\":%u", rec->pid, rec->tid, rec->size);
 	}
 	fputs("}\n", out);
+	return ferror(out) ? -EIO : 0;
+}
+
+void ebr_json_string(FILE *out, const char *s, size_t len)
+{
+	json_string(out, s, len);
+}
+
+int ebr_decoder__json_fields(struct ebr_decoder *d, const struct ebr_event_header *rec, unsigned flags,
+			     FILE *out)
+{
+	const struct ebr_type *t = ebr_schema__type(d->schema, rec->type);
+	unsigned first = JSON_FIRST;
+
+	putc('{', out);
+	if (t && ebr_record__valid(t, rec)) {
+		for (uint32_t i = 0; i < t->n_fields; i++) {
+			const struct ebr_field *f = &t->fields[i];
+
+			if (f->hint == EBR_FH_HIDDEN || f->hint == EBR_FH_TYPE || f->offset == 0)
+				continue;
+			if ((flags & EBR_JSON_OWN_FIELDS) && is_common(f))
+				continue;
+			json_field(d, f, rec, (flags & ~JSON_FIRST) | first, out);
+			first = 0;
+		}
+		if (rec->flags & EBR_HDR_TRUNCATED)
+			fputs(first ? "\"truncated\":true" : ",\"truncated\":true", out);
+	}
+	putc('}', out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -40,6 +40,19 @@ int ebr_decoder__text(struct ebr_decoder *d, const struct ebr_event_header *rec,
 /* One JSON object, newline included (JSON Lines). */
 int ebr_decoder__json(struct ebr_decoder *d, const struct ebr_event_header *rec, FILE *out);
 
+/* Flags of ebr_decoder__json_fields. */
+#define EBR_JSON_OWN_FIELDS (1u << 0) /* leave out the common header fields (ts, pid, comm, ...) */
+#define EBR_JSON_HEX_STRINGS (1u << 1) /* hex fields as "0x..." strings: exact in JavaScript */
+/*
+ * The record's fields as one JSON object, no newline, same names and values
+ * as ebr_decoder__json: the "args" of an exported trace event. "{}" for a
+ * record the schema does not describe.
+ */
+int ebr_decoder__json_fields(struct ebr_decoder *d, const struct ebr_event_header *rec, unsigned flags,
+			     FILE *out);
+/* A JSON string literal: valid UTF-8 kept, every other byte and control character escaped. */
+void ebr_json_string(FILE *out, const char *s, size_t len);
+
 /* The type's name, or "type_<id>" for a type the schema does not know. */
 const char *ebr_decoder__type_name(struct ebr_decoder *d, unsigned type);
 
