@@ -17,5 +17,6 @@ struct ebr_command {
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

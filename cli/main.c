@@ -17,12 +17,22 @@ int cmd_record(int argc, char **argv)
 			"(meson -Drecorder=disabled); it can read captures but not record them\n");
 	return EXIT_FAIL;
 }
+
+int cmd_doctor(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "ebpfrec: this ebpfrec was built without the recorder "
+			"(meson -Drecorder=disabled); it cannot record, and has nothing to check\n");
+	return EXIT_FAIL;
+}
 #endif
 
 static const struct ebr_command commands[] = {
 	{ "record", cmd_record, "record kernel events into a capture file (root)" },
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
+	{ "doctor", cmd_doctor, "can this machine record? checks, probe test, loaded programs" },
 };
 
 static void usage(FILE *out)
