@@ -51,8 +51,9 @@ static char *note_for(struct verifier_notes *vn, const char *prog, size_t prog_l
 }
 
 /*
- * libbpf reports a refused program as "prog 'NAME': BPF program load failed:
- * ERR" and then "prog 'NAME': -- BEGIN PROG LOAD LOG --\n...-- END PROG LOAD LOG --".
+ * libbpf reports a refused program as "libbpf: prog 'NAME': BPF program load
+ * failed: ERR" and then "libbpf: prog 'NAME': -- BEGIN PROG LOAD LOG --\n...
+ * -- END PROG LOAD LOG --".
  */
 static void take_note(struct verifier_notes *vn, const char *msg)
 {
@@ -60,6 +61,8 @@ static void take_note(struct verifier_notes *vn, const char *msg)
 	const char *name, *q, *log, *end;
 	char *note;
 
+	if (!strncmp(msg, "libbpf: ", 8))
+		msg += 8;
 	if (!strncmp(msg, "map '", 5) && strstr(msg, "failed to create") && !vn->map_error[0]) {
 		snprintf(vn->map_error, sizeof(vn->map_error), "%.*s", (int)strcspn(msg, "\n"), msg);
 		return;
