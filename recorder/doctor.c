@@ -143,9 +143,10 @@ static void self_path(char *buf, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
 
-	if (n <= 0)
-		n = snprintf(buf, len, "ebpfrec") > 0 ? (ssize_t)strlen(buf) : 0;
-	buf[n] = 0;
+	if (n > 0)
+		buf[n] = 0;
+	else
+		ebr_strlcpy(buf, "$(command -v ebpfrec)", len);
 }
 
 static void check_privileges(struct doctor_report *r)
@@ -230,9 +231,10 @@ static void check_lockdown(struct doctor_report *r)
 	if (err) {
 		c->status = DOCTOR_INFO;
 		if (!fs_is("/sys/kernel/security", SECURITYFS_MAGIC)) {
+			int on_cmdline = cmdline_lockdown(boot, sizeof(boot));
+
 			snprintf(c->detail, sizeof(c->detail), "unknown: securityfs is not mounted%s%s",
-				 cmdline_lockdown(boot, sizeof(boot)) ? "; kernel command line: lockdown=" : "",
-				 cmdline_lockdown(boot, sizeof(boot)) ? boot : "");
+				 on_cmdline ? "; kernel command line: lockdown=" : "", on_cmdline ? boot : "");
 			snprintf(c->fix, sizeof(c->fix),
 				 "to see it: mount -t securityfs securityfs /sys/kernel/security");
 		} else {
