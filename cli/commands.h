@@ -25,5 +25,6 @@ int cmd_repair(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_trace_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

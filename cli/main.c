@@ -22,6 +22,15 @@ int cmd_stats(int argc, char **argv)
 {
 	return cmd_record(argc, argv);
 }
+
+int cmd_doctor(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "ebpfrec: this ebpfrec was built without the recorder "
+			"(meson -Drecorder=disabled); it cannot record, and has nothing to check\n");
+	return EXIT_FAIL;
+}
 #endif
 
 static const struct ebr_command commands[] = {
@@ -36,6 +45,7 @@ static const struct ebr_command commands[] = {
 	{ "top", cmd_top, "top processes, syscalls, files, peers; syscall latency histograms" },
 	{ "trace-export", cmd_trace_export, "write a capture as a Chrome trace for Perfetto" },
 	{ "report", cmd_report, "write a self-contained HTML report with charts" },
+	{ "doctor", cmd_doctor, "can this machine record? checks, probe test, loaded programs" },
 };
 
 static void usage(FILE *out)

@@ -27,6 +27,10 @@ static void usage(FILE *out)
 		     "  -j, --json    one JSON object per recorder\n"
 		     "  -w, --watch   refresh every second until interrupted\n"
 		     "  -h, --help    this text\n\n"
+		     "examples:\n"
+		     "  ebpfrec stats                  every recorder running here\n"
+		     "  ebpfrec stats 4242 --json      one recorder, for a monitoring script\n"
+		     "  ebpfrec stats --watch          refreshed every second\n\n"
 		     "exit status: 0 when at least one recorder was shown, 1 when none runs.\n");
 }
 

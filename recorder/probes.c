@@ -107,9 +107,10 @@ static void *open_object(struct rec_probes *p, const struct rec_object *ro,
 	}
 	if (ro->prepare)
 		ro->prepare(obj);
+	/* only ever turn programs off: what prepare() turned off stays off */
 	bpf_object__for_each_program(prog, obj)
-		if (want)
-			bpf_program__set_autoload(prog, want[i++]);
+		if (want && !want[i++])
+			bpf_program__set_autoload(prog, false);
 	return skel;
 }
 
