@@ -412,9 +412,30 @@ static void json_unescape(const char *s, size_t len, struct ebr_buf *out)
 }
 
 /* JSON text (CONFIG, DERIVED): the string rules apply to every string literal. */
+/* Right after "command": or "argv": comes an argument list: [program, arg, ...] */
+static int argv_key(const char *text, size_t key_start, size_t key_end, size_t len, size_t *list_start)
+{
+	size_t k = key_end + 1, n = key_end - key_start - 1;
+
+	if (!((n == 7 && !memcmp(text + key_start + 1, "command", 7)) ||
+	      (n == 4 && !memcmp(text + key_start + 1, "argv", 4))))
+		return 0;
+	while (k < len && (text[k] == ' ' || text[k] == '\n' || text[k] == '\t'))
+		k++;
+	if (k >= len || text[k] != ':')
+		return 0;
+	for (k++; k < len && (text[k] == ' ' || text[k] == '\n' || text[k] == '\t'); k++)
+		;
+	if (k >= len || text[k] != '[')
+		return 0;
+	*list_start = k;
+	return 1;
+}
+
 static int redact_json(struct ebr_redactor *rd, const char *text, size_t len, struct ebr_buf *out)
 {
-	size_t i = 0;
+	size_t i = 0, list_at = 0;
+	int in_argv = 0, item = 0;
 
 	while (i < len) {
 		size_t j;
@@ -422,6 +443,8 @@ static int redact_json(struct ebr_redactor *rd, const char *text, size_t len, st
 		size_t n;
 
 		if (text[i] != '"') {
+			if (in_argv && text[i] == ']')
+				in_argv = 0;
 			ebr_buf__put(out, text + i, 1);
 			i++;
 			continue;
@@ -432,6 +455,14 @@ static int redact_json(struct ebr_redactor *rd, const char *text, size_t len, st
 		if (j >= len)
 			j = len; /* unterminated: treat the rest as the string */
 		json_unescape(text + i + 1, j - i - 1, &rd->json);
+		if (in_argv && item++ > 0 && (rd->what & EBR_REDACT_ARGS)) {
+			/* an argument of a recorded command line: as exec arguments are */
+			ebr_buf__put(out, "\"", 1);
+			ebr_redact__token(rd, rd->json.p ? rd->json.p : "", rd->json.len, out);
+			ebr_buf__put(out, "\"", 1);
+			i = j + 1;
+			continue;
+		}
 		v = ebr_redact__string(rd, rd->json.p ? rd->json.p : "", rd->json.len, &n);
 		if (!v)
 			return -ENOMEM;
@@ -439,6 +470,10 @@ static int redact_json(struct ebr_redactor *rd, const char *text, size_t len, st
 			ebr_buf__put(out, text + i, (j < len ? j + 1 : len) - i); /* unchanged */
 		else
 			ebr_json__str(out, v, n);
+		if (!in_argv && j < len && argv_key(text, i, j, len, &list_at)) {
+			in_argv = 1;
+			item = 0;
+		}
 		i = j + 1;
 	}
 	return out->err ? out->err : rd->json.err;

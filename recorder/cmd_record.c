@@ -106,6 +106,10 @@ static void usage(FILE *out)
 		"                             object's BTF (repeatable; examples/multi-program)\n"
 		"      --bpf-map NAME         that ring buffer map (default events)\n"
 		"      --bpf-type NAME        the BTF struct of its records (default event)\n"
+		"      --redact-args          redact what is written (docs/sharing.md): exec\n"
+		"      --redact-paths GLOB    arguments; paths matching GLOB (repeatable); IP\n"
+		"      --redact-addresses     addresses; --redact-mode hash (default: keyed hashes,\n"
+		"      --redact-mode MODE     equal values stay equal) or remove\n"
 		"      --config FILE.json     settings from a file (docs/config.md); options given\n"
 		"                             on the command line override it\n"
 		"      --print-config         print the effective settings as JSON (valid for\n"
@@ -166,7 +170,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	enum { OPT_FORCE = 256, OPT_SEGSIZE, OPT_SEGTIME, OPT_MAXARGS, OPT_MAXPATH, OPT_SYSCALLS,
 	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
 	       OPT_STATS_FILE, OPT_TEST, OPT_CONFIG, OPT_PRINT_CONFIG, OPT_BPF_OBJECT, OPT_BPF_MAP,
-	       OPT_BPF_TYPE };
+	       OPT_BPF_TYPE, OPT_REDACT_ARGS, OPT_REDACT_PATHS, OPT_REDACT_ADDRS, OPT_REDACT_ENV,
+	       OPT_REDACT_MODE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -190,6 +195,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "bpf-object", required_argument, NULL, OPT_BPF_OBJECT },
 		{ "bpf-map", required_argument, NULL, OPT_BPF_MAP },
 		{ "bpf-type", required_argument, NULL, OPT_BPF_TYPE },
+		{ "redact-args", no_argument, NULL, OPT_REDACT_ARGS },
+		{ "redact-paths", required_argument, NULL, OPT_REDACT_PATHS },
+		{ "redact-addresses", no_argument, NULL, OPT_REDACT_ADDRS },
+		{ "redact-env", no_argument, NULL, OPT_REDACT_ENV },
+		{ "redact-mode", required_argument, NULL, OPT_REDACT_MODE },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
@@ -297,6 +307,29 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			a->custom[a->ro.n_custom++].object = optarg;
 			a->ro.custom = a->custom;
 			break;
+		case OPT_REDACT_ARGS:
+			a->redact.what |= EBR_REDACT_ARGS;
+			break;
+		case OPT_REDACT_ADDRS:
+			a->redact.what |= EBR_REDACT_ADDRESSES;
+			break;
+		case OPT_REDACT_ENV:
+			a->redact.what |= EBR_REDACT_ENV;
+			break;
+		case OPT_REDACT_PATHS:
+			if (a->redact.n_path_globs == 16)
+				goto bad;
+			a->redact_globs[a->redact.n_path_globs++] = optarg;
+			a->redact.what |= EBR_REDACT_PATHS;
+			break;
+		case OPT_REDACT_MODE:
+			if (!strcmp(optarg, "hash"))
+				a->redact.mode = EBR_REDACT_HASH;
+			else if (!strcmp(optarg, "remove"))
+				a->redact.mode = EBR_REDACT_REMOVE;
+			else
+				goto bad;
+			break;
 		case OPT_BPF_MAP:
 			custom_map = optarg;
 			break;
@@ -375,6 +408,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (a->redact.what) {
+		a->redact.sz = sizeof(a->redact);
+		a->redact.path_globs = a->redact_globs;
+		a->ro.redact = &a->redact;
 	}
 	for (size_t i = 0; i < a->ro.n_custom; i++) {
 		a->custom[i].map = custom_map;
@@ -522,6 +560,7 @@ static int spawn_held(char **command, pid_t *pid, int *go_fd)
 		char go;
 
 		/* only async-signal-safe calls until exec: the parent has threads */
+		close(fds[1]); /* else our own copy keeps the pipe open and EOF never comes */
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

@@ -29,6 +29,8 @@ struct record_args {
 	const char *stats_file; /* explicit --stats-file, kept at exit */
 	const char *user; /* --user: run unprivileged once recording */
 	struct ebr_custom_program custom[8]; /* --bpf-object */
+	struct ebr_redact_opts redact; /* --redact-* */
+	const char *redact_globs[16];
 	pid_t child; /* COMMAND, held until the recorder is ready */
 	int go_fd;
 	struct ebr_kfilter_spec kf;

@@ -61,6 +61,9 @@ struct ebr_recorder {
 	size_t n_custom;
 	struct ebr_schema *schema; /* builtin plus custom types; NULL: builtin only */
 	char *scratch; /* a custom record wrapped in our header, when there is no segment to build it in */
+	struct ebr_redactor *redactor; /* NULL: nothing redacted */
+	struct ebr_buf redacted; /* the writer thread's: a segment after redaction */
+	struct ebr_buf redacted_meta; /* metadata after redaction (start, rotation, stop: never concurrent) */
 	void (*tap)(void *ctx, const struct ebr_event_header *rec); /* live subscribers */
 	void *tap_ctx;
 	int started, stopped;
@@ -222,6 +225,43 @@ static char *rotated_name(const char *base, uint32_t index)
 	return p;
 }
 
+/* A metadata block, redacted first when the recording is redacted. */
+static int add_meta(struct ebr_recorder *r, struct ebr_writer *w, unsigned kind, const void *data, size_t len)
+{
+	int err;
+
+	if (!r->redactor || kind == EBR_META_SCHEMA || kind == EBR_META_PROBES || kind == EBR_META_ROTATION)
+		return ebr_writer__add_meta(w, kind, data, len);
+	r->redacted_meta.len = 0;
+	if (kind == EBR_META_PROCS || kind == EBR_META_CGROUPS) {
+		err = ebr_redactor__buffer(r->redactor, data, len, &r->redacted_meta);
+	} else {
+		/* 1: the text was redacted into the buffer; 0: a kind it leaves as it is */
+		err = ebr_redactor__text(r->redactor, kind, data, len, &r->redacted_meta);
+		if (err == 0)
+			return ebr_writer__add_meta(w, kind, data, len);
+	}
+	if (err < 0) {
+		pr_err("cannot redact the capture's metadata: %s", strerror(-err));
+		return err;
+	}
+	return ebr_writer__add_meta(w, kind, r->redacted_meta.p, r->redacted_meta.len);
+}
+
+static int redact_segment(void *ctx, const void *in, size_t len, const void **out, size_t *out_len)
+{
+	struct ebr_recorder *r = ctx;
+	int err;
+
+	r->redacted.len = 0;
+	err = ebr_redactor__buffer(r->redactor, in, len, &r->redacted);
+	*out = r->redacted.p;
+	*out_len = r->redacted.len;
+	if (err < 0)
+		pr_err("cannot redact a segment: %s", strerror(-err));
+	return err < 0 ? err : 0;
+}
+
 /* Cgroups not yet in the capture: all of them at start, the new ones at the end. */
 static int write_cgroups(struct ebr_recorder *r, struct ebr_writer *w)
 {
@@ -239,7 +279,7 @@ static int write_cgroups(struct ebr_recorder *r, struct ebr_writer *w)
 		pr_warn("could not read the cgroup tree at %s: %s; containers will be unnamed", root,
 			strerror(-n));
 	else if (n > 0)
-		err = ebr_writer__add_meta(w, EBR_META_CGROUPS, b.p, b.len);
+		err = add_meta(r, w, EBR_META_CGROUPS, b.p, b.len);
 	ebr_buf__free(&b);
 	return err;
 }
@@ -330,9 +370,16 @@ static int write_metadata(struct ebr_recorder *r, struct ebr_writer *w)
 	err = ebr_writer__add_meta(w, EBR_META_SCHEMA, schema, schema_len);
 	free(schema);
 	if (!err && r->config_json)
-		err = ebr_writer__add_meta(w, EBR_META_CONFIG, r->config_json, strlen(r->config_json));
+		err = add_meta(r, w, EBR_META_CONFIG, r->config_json, strlen(r->config_json));
 	if (!err && r->command_line)
-		err = ebr_writer__add_meta(w, EBR_META_NOTE, r->command_line, strlen(r->command_line));
+		err = add_meta(r, w, EBR_META_NOTE, r->command_line, strlen(r->command_line));
+	if (!err && r->redactor) {
+		/* the capture says what was redacted, never the patterns' values */
+		r->redacted_meta.len = 0;
+		err = ebr_redactor__describe(r->redactor, "", &r->redacted_meta);
+		if (err >= 0)
+			err = ebr_writer__add_meta(w, EBR_META_DERIVED, r->redacted_meta.p, r->redacted_meta.len);
+	}
 	if (!err)
 		err = ebr_writer__add_meta(w, EBR_META_PROBES, r->probes.status.p, r->probes.status.len);
 	if (!err && rotating(r)) {
@@ -345,7 +392,7 @@ static int write_metadata(struct ebr_recorder *r, struct ebr_writer *w)
 	if (err)
 		return err;
 	if (procsnap__collect(&procs, "/proc", rec_cgroup2_root(root, sizeof(root)), boot_ns()) == 0)
-		err = ebr_writer__add_meta(w, EBR_META_PROCS, procs.p, procs.len);
+		err = add_meta(r, w, EBR_META_PROCS, procs.p, procs.len);
 	else
 		pr_warn("could not snapshot /proc: processes started before the recording will be unnamed");
 	ebr_buf__free(&procs);
@@ -594,6 +641,11 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	err = load_custom(r);
 	if (err)
 		return err;
+	if (r->o.redact) {
+		r->redactor = ebr_redactor__new(ebr_recorder__schema(r), r->o.redact);
+		if (!r->redactor)
+			return -errno;
+	}
 	r->seg_opened_ns = mono_ns();
 	if (!r->output) {
 		r->started = 1;
@@ -615,6 +667,8 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	r->w = NULL; /* the writer thread owns it now: r->q.w */
 	r->q.after_segment = after_segment;
 	r->q.open_next = open_next;
+	if (r->redactor)
+		r->q.transform = redact_segment;
 	r->q.ctx = r;
 	if (!err)
 		err = seg_queue__start(&r->q);
@@ -797,6 +851,9 @@ void ebr_recorder__free(struct ebr_recorder *r)
 		rec_custom__close(&r->custom[i]);
 	ebr_schema__free(r->schema);
 	free(r->scratch);
+	ebr_redactor__free(r->redactor);
+	ebr_buf__free(&r->redacted);
+	ebr_buf__free(&r->redacted_meta);
 	rec_cgroups__free(&r->cgroups);
 	for (size_t i = 0; i < r->n_kept; i++)
 		free(r->kept[i]);

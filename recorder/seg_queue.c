@@ -52,8 +52,15 @@ static void *writer_main(void *arg)
 		/* after a rotation, an empty segment does not deserve a file of its own */
 		if (!q->err && !q->w && b->len && q->open_next)
 			err = q->open_next(q->ctx, &q->w);
-		if (!err && !q->err && q->w)
-			err = ebr_writer__add_segment(q->w, b->data, b->len, b->drops, EBR_DROP_NR);
+		if (!err && !q->err && q->w) {
+			const void *recs = b->data;
+			size_t len = b->len;
+
+			if (q->transform && len)
+				err = q->transform(q->ctx, b->data, b->len, &recs, &len);
+			if (!err)
+				err = ebr_writer__add_segment(q->w, recs, len, b->drops, EBR_DROP_NR);
+		}
 		if (!err && !q->err && q->w && q->after_segment)
 			err = q->after_segment(q->ctx, &q->w, b);
 

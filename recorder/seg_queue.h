@@ -39,6 +39,8 @@ struct seg_queue {
 	 */
 	int (*after_segment)(void *ctx, struct ebr_writer **w, const struct seg_buf *b);
 	int (*open_next)(void *ctx, struct ebr_writer **w);
+	/* In the writer thread, before a segment is written: may hand back other records (redaction). */
+	int (*transform)(void *ctx, const void *in, size_t len, const void **out, size_t *out_len);
 	void *ctx;
 	pthread_t thread;
 	int running;

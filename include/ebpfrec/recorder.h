@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "filter.h"
+#include "redact.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +51,12 @@ struct ebr_recorder_opts {
 	uint64_t rate_limit[8];
 	const uint32_t *syscalls; /* syscall family: only these numbers; NULL: all */
 	size_t n_syscalls;
+	/*
+	 * Redact what is written (events, the process snapshot, cgroups, the
+	 * command line) as `ebpfrec redact` would; live subscribers still see
+	 * the events as they are. NULL: nothing redacted.
+	 */
+	const struct ebr_redact_opts *redact;
 	const struct ebr_custom_program *custom; /* user BPF objects, may be NULL */
 	size_t n_custom;
 	const struct ebr_kfilter_spec *kfilter; /* applied before any probe attaches; may be NULL */

@@ -20,6 +20,7 @@
 
 #include "bpf_check.h"
 #include "ebpfrec/capture.h"
+#include "ebpfrec/events.h"
 
 static const char *ebpfrec;
 static char dir[] = "/tmp/ebpfrec-ops-XXXXXX";
@@ -226,9 +227,88 @@ static void test_drops_privileges(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+static int contains(const void *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp((const char *)hay + i, needle, k))
+			return 1;
+	return 0;
+}
+
+/* --redact-*: nothing of a redacted value anywhere in the file, compressed or not */
+static void test_redacted_recording(void **state)
+{
+	char cmd[2048], cap[300], secret_dir[300], zout[320];
+	const struct ebr_event_header *h;
+	struct ebr_reader *r;
+	struct ebr_cursor *c;
+	size_t hits = 0, n_exec = 0;
+	FILE *f;
+	char *buf;
+	long len;
+
+	(void)state;
+	snprintf(cap, sizeof(cap), "%s/red.ebc", dir);
+	snprintf(secret_dir, sizeof(secret_dir), "%s/private-zebra", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && echo x > %s/ledger.txt", secret_dir, secret_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "%s record -q -P process,syscall,fileio --redact-args --redact-paths '*private-zebra*' -o %s -- "
+		 "sh -c 'cat %s/ledger.txt >/dev/null; echo hunter2-password >/dev/null'",
+		 ebpfrec, cap, secret_dir);
+	assert_int_equal(system(cmd), 0);
+	/* the decompressed segments */
+	snprintf(zout, sizeof(zout), "%s/red.raw", dir);
+	snprintf(cmd, sizeof(cmd), "zstd -q -dc %s > %s", cap, zout);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(zout, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len + 1);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	hits += contains(buf, (size_t)len, "private-zebra") + contains(buf, (size_t)len, "hunter2");
+	free(buf);
+	/* every metadata block, decompressed by the reader */
+	r = ebr_reader__open(cap);
+	assert_non_null(r);
+	for (size_t i = 0; i < ebr_reader__meta_count(r); i++) {
+		unsigned kind;
+		const void *data;
+		size_t n;
+
+		ebr_reader__meta(r, i, &kind, &data, &n);
+		hits += contains(data, n, "private-zebra") + contains(data, n, "hunter2");
+	}
+	/* and the events still say what happened */
+	c = ebr_cursor__open(r, NULL);
+	while (ebr_cursor__next(c, &h) > 0)
+		n_exec += h->type == EBR_T_EXEC;
+	ebr_cursor__close(c);
+	ebr_reader__close(r);
+	/* the raw file, for anything stored uncompressed */
+	f = fopen(cap, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len + 1);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	hits += contains(buf, (size_t)len, "private-zebra") + contains(buf, (size_t)len, "hunter2");
+	free(buf);
+	assert_int_equal(hits, 0);
+	assert_true(n_exec >= 2); /* sh and cat */
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_redacted_recording),
 		cmocka_unit_test(test_drops_privileges),
 		cmocka_unit_test(test_rotation_ring),
 		cmocka_unit_test(test_stats_from_another_process),
