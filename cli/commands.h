@@ -17,5 +17,7 @@ struct ebr_command {
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@ static const struct ebr_command commands[] = {
 	{ "record", cmd_record, "record kernel events into a capture file (root)" },
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
+	{ "query", cmd_query, "run SQL over captures (docs/sql.md)" },
+	{ "export", cmd_export, "write captures as a SQLite database, CSV or JSON Lines" },
 };
 
 static void usage(FILE *out)
@@ -36,7 +38,8 @@ static void usage(FILE *out)
 		     "  sudo ebpfrec record -o trace.ebc -d 10          record 10 seconds\n"
 		     "  sudo ebpfrec record -o t.ebc -- make test       record while a command runs\n"
 		     "  ebpfrec replay t.ebc --output json              every event as JSON lines\n"
-		     "  ebpfrec info t.ebc                              what is in a capture\n\n"
+		     "  ebpfrec info t.ebc                              what is in a capture\n"
+		     "  ebpfrec query t.ebc \"SELECT * FROM exits\"       SQL over a capture\n\n"
 		     "`ebpfrec COMMAND --help` describes a command. Version %s.\n",
 		EBR_VERSION);
 }
