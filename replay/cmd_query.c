@@ -430,6 +430,7 @@ int cmd_query(int argc, char **argv)
 	if (stats) {
 		const struct ebr_sql_stats *st = ebr_sql__stats(s.q);
 
+		fflush(out); /* results first, then the report */
 		fprintf(stderr,
 			"ebpfrec query: %.3f s; scans %" PRIu64 ", segments read %" PRIu64 " of %" PRIu64
 			" (skipped %" PRIu64 "), records read %" PRIu64 ", rows %" PRIu64 "\n",

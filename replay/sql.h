@@ -75,6 +75,7 @@ struct ebr_sql_val {
 	double d;
 	const char *p; /* TEXT (not NUL-terminated) and BLOB */
 	size_t n;
+	int stable; /* p stays valid while the captures are open (a name from the schema) */
 };
 
 struct ebr_sql_out;

@@ -231,7 +231,7 @@ static int kind_decl(unsigned kind)
 static const char *hint_doc(unsigned hint)
 {
 	switch (hint) {
-	case EBR_FH_HEX: return "flags or address";
+	case EBR_FH_HEX: return "bits or an address; printf('0x%x', col) shows hex";
 	case EBR_FH_TS: return "CLOCK_BOOTTIME ns";
 	case EBR_FH_DURATION: return "duration in ns";
 	case EBR_FH_ERRNO: return "0 or more on success, -errno on failure";
@@ -263,7 +263,7 @@ static const char *kind_doc(unsigned kind)
 	case EBR_FK_VSTRLIST: return "JSON array of strings";
 	case EBR_FK_IPADDR: return "IP address as text (IPv4 dotted, IPv6 RFC 5952)";
 	case EBR_FK_VBYTES: return "raw bytes";
-	case EBR_FK_U64: return "unsigned 64-bit (values above 2^63 read as negative)";
+	case EBR_FK_U64: return "integer (u64: above 2^63 it reads negative)";
 	default: return "integer";
 	}
 }
@@ -741,6 +741,7 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 
 	buf->len = 0;
 	v->type = SQLITE_NULL;
+	v->stable = 0;
 	switch (col->src) {
 	case EBR_SRC_TS:
 		set_int(v, (int64_t)rec->ts);
@@ -755,6 +756,7 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 		t = ebr_schema__type(cap->schema, rec->type);
 		if (t) {
 			set_text(v, t->name, strlen(t->name));
+			v->stable = 1;
 		} else if (!ebr_sql_buf__reserve(buf, 32)) {
 			snprintf(buf->p, 32, "type_%u", rec->type);
 			set_text(v, buf->p, strlen(buf->p));
@@ -762,8 +764,10 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 		return;
 	case EBR_SRC_FAMILY:
 		t = ebr_schema__type(cap->schema, rec->type);
-		if (t)
+		if (t) {
 			set_text(v, t->family_name, strlen(t->family_name));
+			v->stable = 1;
+		}
 		return;
 	case EBR_SRC_PID:
 		set_int(v, rec->pid);
@@ -792,12 +796,12 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 	case EBR_SRC_CONTAINER:
 		return; /* not derived yet: docs/sql.md */
 	case EBR_SRC_SEVERITY: {
-		const char *s;
+		const char *s = ebr_sql_sev__of(cap->sev, rec);
 
-		t = ebr_schema__type(cap->schema, rec->type);
-		s = t ? ebr_sql__severity(t, rec) : NULL;
-		if (s)
+		if (s) {
 			set_text(v, s, strlen(s));
+			v->stable = 1;
+		}
 		return;
 	}
 	case EBR_SRC_PIDNS:
@@ -813,7 +817,8 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 		set_int(v, cap->id);
 		return;
 	case EBR_SRC_HOST:
-		set_text(v, cap->info->host, strlen(cap->info->host));
+		set_text(v, cap->info->host, cap->host_len);
+		v->stable = 1;
 		return;
 	case EBR_SRC_FIELD:
 		if (f)

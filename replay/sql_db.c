@@ -6,6 +6,7 @@
  * the lazy dimension tables a statement reads.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,19 +35,30 @@ void ebr_sql__close(struct ebr_sql *q)
 		return;
 	sqlite3_close_v2(q->db); /* after the vtabs are gone the tables can go */
 	ebr_sql__free_tables(q);
-	for (size_t i = 0; i < q->n_caps; i++)
+	for (size_t i = 0; i < q->n_caps; i++) {
+		ebr_sql_sev__free(q->caps[i].sev);
 		ebr_reader__close(q->caps[i].r);
+	}
 	free(q->caps);
 	sqlite3_free(q->errmsg);
 	free(q);
 }
 
+static void sqlite_setup(void)
+{
+	/* memory statistics take a global mutex on every allocation; nothing here reads them */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct ebr_sql *ebr_sql__open(const char *const *paths, size_t n, const struct ebr_sql_opts *opts)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	struct ebr_sql *q;
 	int err = -EINVAL;
 
 	(void)opts;
+	pthread_once(&once, sqlite_setup);
 	if (!n) {
 		pr_err("no capture to open");
 		errno = EINVAL;
@@ -71,8 +83,16 @@ struct ebr_sql *ebr_sql__open(const char *const *paths, size_t n, const struct e
 		c->schema = ebr_reader__schema(c->r);
 		c->info = ebr_reader__info(c->r);
 		c->ordered = segments_ordered(c->r);
+		c->host_len = strlen(c->info->host);
+		c->sev = ebr_sql_sev__new(c->schema);
+		if (!c->sev) {
+			err = -ENOMEM;
+			goto fail;
+		}
 	}
-	if (sqlite3_open_v2(":memory:", &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	/* one thread uses the connection: no per-call mutex */
+	if (sqlite3_open_v2(":memory:", &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) !=
 	    SQLITE_OK) {
 		pr_err("cannot open an in-memory SQLite database: %s",
 		       q->db ? sqlite3_errmsg(q->db) : "out of memory");

@@ -25,7 +25,7 @@
 #include "internal.h"
 #include "sql_internal.h"
 
-#define BATCH 16 /* rows per INSERT statement: fewer VM round trips */
+#define BATCH 64 /* rows per INSERT statement: fewer VM round trips */
 
 static double now_s(void)
 {
@@ -72,40 +72,45 @@ static void set_sqlite_err(struct ebr_sql *q, sqlite3 *db)
 
 /* ------------------------------------------------------------ sqlite: DDL */
 
-static void append_b2w(struct ebr_sql *q, sqlite3_str *s)
+static void append_b2w(struct ebr_sql *q, sqlite3_str *s, const char *p)
 {
 	if (q->n_caps == 1) {
 		sqlite3_str_appendf(s, "%lld", (long long)q->caps[0].info->boot_to_wall_ns);
 		return;
 	}
-	sqlite3_str_appendall(s, "CASE capture");
+	sqlite3_str_appendf(s, "CASE %scapture", p);
 	for (size_t c = 0; c < q->n_caps; c++)
 		sqlite3_str_appendf(s, " WHEN %u THEN %lld", q->caps[c].id,
 				    (long long)q->caps[c].info->boot_to_wall_ns);
 	sqlite3_str_appendall(s, " END");
 }
 
-static void append_generated(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_col *c)
+/*
+ * Columns computed when read, in the views: storing them would cost more
+ * than the rest of a row (and generated columns are computed on INSERT).
+ * p is the table alias prefix ("e." or "").
+ */
+static void append_derived(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_col *c, const char *p)
 {
 	switch (c->src) {
 	case EBR_SRC_TIME:
 		/* the same text as ebr_format_wall_time: seconds, then 9 digits of ns */
-		sqlite3_str_appendall(s, "TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%S', (ts + (");
-		append_b2w(q, s);
-		sqlite3_str_appendall(s, ")) / 1000000000, 'unixepoch') || printf('.%09dZ', (ts + (");
-		append_b2w(q, s);
-		sqlite3_str_appendall(s, ")) % 1000000000)) VIRTUAL");
+		sqlite3_str_appendf(s, "strftime('%%Y-%%m-%%dT%%H:%%M:%%S', (%sts + (", p);
+		append_b2w(q, s, p);
+		sqlite3_str_appendf(s, ")) / 1000000000, 'unixepoch') || printf('.%%09dZ', (%sts + (", p);
+		append_b2w(q, s, p);
+		sqlite3_str_appendall(s, ")) % 1000000000)");
 		return;
 	case EBR_SRC_HOST:
-		sqlite3_str_appendall(s, "TEXT GENERATED ALWAYS AS (CASE capture");
+		sqlite3_str_appendf(s, "CASE %scapture", p);
 		for (size_t k = 0; k < q->n_caps; k++)
 			sqlite3_str_appendf(s, " WHEN %u THEN %Q", q->caps[k].id, q->caps[k].info->host);
-		sqlite3_str_appendall(s, " END) VIRTUAL");
+		sqlite3_str_appendall(s, " END");
 		return;
 	case EBR_SRC_FAMILY: {
 		int any = 0;
 
-		sqlite3_str_appendall(s, "TEXT GENERATED ALWAYS AS (CASE type");
+		sqlite3_str_appendf(s, "CASE %stype", p);
 		for (size_t k = 0; k <= q->n_caps; k++) {
 			const struct ebr_schema *sc = k < q->n_caps ? q->caps[k].schema : ebr_schema__builtin();
 
@@ -126,11 +131,11 @@ static void append_generated(struct ebr_sql *q, sqlite3_str *s, const struct ebr
 		}
 		if (!any)
 			sqlite3_str_appendall(s, " WHEN NULL THEN NULL");
-		sqlite3_str_appendall(s, " END) VIRTUAL");
+		sqlite3_str_appendall(s, " END");
 		return;
 	}
 	default:
-		sqlite3_str_appendall(s, "TEXT GENERATED ALWAYS AS (NULL) VIRTUAL");
+		sqlite3_str_appendall(s, "NULL");
 		return;
 	}
 }
@@ -143,7 +148,7 @@ static char *fields_name(const struct ebr_sql_table *t, char *buf, size_t len)
 	return (char *)ebr_sql__quote(raw, buf, len);
 }
 
-static char *event_rows_ddl(struct ebr_sql *q, const struct ebr_sql_table *ev)
+static char *event_rows_ddl(const struct ebr_sql_table *ev)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
 	char qn[160];
@@ -152,18 +157,17 @@ static char *event_rows_ddl(struct ebr_sql *q, const struct ebr_sql_table *ev)
 	for (size_t i = 0; i < ev->n_cols; i++) {
 		const struct ebr_sql_col *c = &ev->cols[i];
 
-		sqlite3_str_appendf(s, ", %s ", ebr_sql__quote(c->name, qn, sizeof(qn)));
 		if (is_generated(c))
-			append_generated(q, s, c);
-		else
-			sqlite3_str_appendall(s, decl_name(c->decl));
+			continue;
+		sqlite3_str_appendf(s, ", %s %s", ebr_sql__quote(c->name, qn, sizeof(qn)), decl_name(c->decl));
 	}
 	sqlite3_str_appendall(s, ")");
 	return sqlite3_str_finish(s);
 }
 
 /* SELECT list of one arm: the columns of view v, from a type table (or none). */
-static void append_arm(sqlite3_str *s, const struct ebr_sql_table *v, const struct ebr_sql_table *from)
+static void append_arm(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v,
+		       const struct ebr_sql_table *from)
 {
 	char qn[160], fn[160];
 
@@ -175,6 +179,11 @@ static void append_arm(sqlite3_str *s, const struct ebr_sql_table *v, const stru
 		ebr_sql__quote(c->name, qn, sizeof(qn));
 		if (i)
 			sqlite3_str_appendall(s, ", ");
+		if (is_generated(c)) {
+			append_derived(q, s, c, "e.");
+			sqlite3_str_appendf(s, " AS %s", qn);
+			continue;
+		}
 		if (ebr_sql_col__is_common(c)) {
 			sqlite3_str_appendf(s, "e.%s AS %s", qn, qn);
 			continue;
@@ -202,14 +211,22 @@ static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
 	sqlite3_str_appendf(s, "CREATE VIEW out.%s AS ", ebr_sql__quote(v->name, qn, sizeof(qn)));
 	if (v->kind == EBR_TBL_EVENTS) {
 		sqlite3_str_appendall(s, "SELECT ");
-		for (size_t i = 0; i < v->n_cols; i++)
-			sqlite3_str_appendf(s, "%s%s", i ? ", " : "",
-					    ebr_sql__quote(v->cols[i].name, qn, sizeof(qn)));
+		for (size_t i = 0; i < v->n_cols; i++) {
+			ebr_sql__quote(v->cols[i].name, qn, sizeof(qn));
+			if (i)
+				sqlite3_str_appendall(s, ", ");
+			if (is_generated(&v->cols[i])) {
+				append_derived(q, s, &v->cols[i], "");
+				sqlite3_str_appendf(s, " AS %s", qn);
+			} else {
+				sqlite3_str_appendall(s, qn);
+			}
+		}
 		sqlite3_str_appendall(s, " FROM event_rows");
 		return sqlite3_str_finish(s);
 	}
 	if (v->kind == EBR_TBL_TYPE) {
-		append_arm(s, v, v);
+		append_arm(q, s, v, v);
 		return sqlite3_str_finish(s);
 	}
 	for (size_t k = 0; k < q->n_tables; k++) {
@@ -217,10 +234,10 @@ static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
 			continue;
 		if (arms++)
 			sqlite3_str_appendall(s, " UNION ALL ");
-		append_arm(s, v, &q->tables[k]);
+		append_arm(q, s, v, &q->tables[k]);
 	}
 	if (!arms)
-		append_arm(s, v, NULL);
+		append_arm(q, s, v, NULL);
 	return sqlite3_str_finish(s);
 }
 
@@ -280,7 +297,8 @@ static void bind_val(sqlite3_stmt *st, int k, const struct ebr_sql_val *v)
 		sqlite3_bind_int64(st, k, v->i);
 		break;
 	case SQLITE_TEXT:
-		sqlite3_bind_text64(st, k, v->p, v->n, SQLITE_TRANSIENT, SQLITE_UTF8);
+		sqlite3_bind_text64(st, k, v->p, v->n, v->stable ? SQLITE_STATIC : SQLITE_TRANSIENT,
+				    SQLITE_UTF8);
 		break;
 	case SQLITE_BLOB:
 		sqlite3_bind_blob64(st, k, v->p, v->n, SQLITE_TRANSIENT);
@@ -337,7 +355,39 @@ struct exporter {
 	struct batch *tb; /* [n_tables] */
 	struct ebr_sql_buf buf;
 	int64_t next_id;
+	/* the columns each table stores, so the per-event loop does not filter */
+	uint16_t *ev_cols;
+	size_t n_ev_cols;
+	uint16_t **own_cols; /* [n_tables] */
+	size_t *n_own_cols;
 };
+
+static int stored_columns(struct exporter *x)
+{
+	struct ebr_sql *q = x->q;
+
+	x->ev_cols = calloc(x->ev->n_cols + 1, sizeof(*x->ev_cols));
+	x->own_cols = calloc(q->n_tables, sizeof(*x->own_cols));
+	x->n_own_cols = calloc(q->n_tables, sizeof(*x->n_own_cols));
+	if (!x->ev_cols || !x->own_cols || !x->n_own_cols)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->ev->n_cols; i++)
+		if (!is_generated(&x->ev->cols[i]))
+			x->ev_cols[x->n_ev_cols++] = (uint16_t)i;
+	for (size_t k = 0; k < q->n_tables; k++) {
+		const struct ebr_sql_table *t = &q->tables[k];
+
+		if (t->kind != EBR_TBL_TYPE)
+			continue;
+		x->own_cols[k] = calloc(t->n_cols + 1, sizeof(**x->own_cols));
+		if (!x->own_cols[k])
+			return -ENOMEM;
+		for (size_t i = 0; i < t->n_cols; i++)
+			if (!ebr_sql_col__is_common(&t->cols[i]))
+				x->own_cols[k][x->n_own_cols[k]++] = (uint16_t)i;
+	}
+	return 0;
+}
 
 static int prepare_batches(struct exporter *x)
 {
@@ -389,10 +439,8 @@ static int export_record(struct exporter *x, size_t ci, const struct ebr_event_h
 	int p = b->pending * b->per_row + 1, err;
 
 	sqlite3_bind_int64(b->st, p++, id);
-	for (size_t i = 0; i < x->ev->n_cols; i++) {
-		if (is_generated(&x->ev->cols[i]))
-			continue;
-		ebr_sql__value(cap, &x->ev->cols[i], NULL, rec, &v, &x->buf);
+	for (size_t i = 0; i < x->n_ev_cols; i++) {
+		ebr_sql__value(cap, &x->ev->cols[x->ev_cols[i]], NULL, rec, &v, &x->buf);
 		bind_val(b->st, p++, &v);
 	}
 	err = batch_row_done(x->q, b);
@@ -401,14 +449,13 @@ static int export_record(struct exporter *x, size_t ci, const struct ebr_event_h
 
 	const struct ebr_sql_table *t = &x->q->tables[k];
 	const struct ebr_field **fields = t->caps[ci].fields[rec->type];
+	const uint16_t *own = x->own_cols[k];
 
 	b = &x->tb[k];
 	p = b->pending * b->per_row + 1;
 	sqlite3_bind_int64(b->st, p++, id);
-	for (size_t i = 0; i < t->n_cols; i++) {
-		if (ebr_sql_col__is_common(&t->cols[i]))
-			continue;
-		ebr_sql__value(cap, &t->cols[i], fields ? fields[i] : NULL, rec, &v, &x->buf);
+	for (size_t i = 0; i < x->n_own_cols[k]; i++) {
+		ebr_sql__value(cap, &t->cols[own[i]], fields ? fields[own[i]] : NULL, rec, &v, &x->buf);
 		bind_val(b->st, p++, &v);
 	}
 	return batch_row_done(x->q, b);
@@ -484,7 +531,7 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 	if (!err)
 		err = ebr_sql__exec(q, "BEGIN");
 	if (!err)
-		err = exec_owned(q, event_rows_ddl(q, x.ev));
+		err = exec_owned(q, event_rows_ddl(x.ev));
 	for (size_t k = 0; !err && k < q->n_tables; k++) {
 		char raw[128];
 
@@ -492,6 +539,8 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 		if (q->tables[k].kind == EBR_TBL_TYPE)
 			err = exec_owned(q, ebr_sql_table__ddl(&q->tables[k], "out.", raw, 1));
 	}
+	if (!err)
+		err = stored_columns(&x);
 	if (!err)
 		err = prepare_batches(&x);
 	t0 = now_s();
@@ -508,13 +557,13 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 			sqlite3_finalize(x.tb[k].st);
 	}
 	st->rows = st->events;
+	st->write_s = now_s() - t0;
 	for (size_t k = 0; !err && k < q->n_tables; k++)
 		err = exec_owned(q, view_ddl(q, &q->tables[k]));
 	if (!err)
 		err = copy_dims(q);
 	if (!err)
 		err = write_meta(q, cache_key);
-	st->write_s = now_s() - t0;
 	t0 = now_s();
 	if (!err && !o->no_index)
 		err = ebr_sql__exec(q, "CREATE INDEX out.event_rows_ts ON event_rows(ts);"
@@ -529,6 +578,11 @@ out:
 	if (x.evb.st)
 		sqlite3_finalize(x.evb.st);
 	ebr_sql_buf__free(&x.buf);
+	for (size_t k = 0; x.own_cols && k < q->n_tables; k++)
+		free(x.own_cols[k]);
+	free(x.own_cols);
+	free(x.n_own_cols);
+	free(x.ev_cols);
 	free(x.tb);
 	free(x.map);
 	return err;

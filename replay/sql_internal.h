@@ -79,6 +79,8 @@ struct ebr_sql_capture {
 	const struct ebr_schema *schema;
 	const struct ebr_capture_info *info;
 	int ordered; /* no segment starts before an earlier one ends */
+	struct ebr_sql_sev *sev;
+	size_t host_len;
 };
 
 /* Dimension tables filled on first use. */
@@ -139,8 +141,12 @@ const char *ebr_sql__drop_reason(unsigned reason);
 /* An SQL identifier in double quotes, into buf. */
 const char *ebr_sql__quote(const char *name, char *buf, size_t len);
 
-/* sql_severity.c */
-const char *ebr_sql__severity(const struct ebr_type *t, const struct ebr_event_header *rec);
+/* sql_severity.c: the severity column, rules picked per type when a capture opens */
+struct ebr_sql_sev;
+struct ebr_sql_sev *ebr_sql_sev__new(const struct ebr_schema *s);
+void ebr_sql_sev__free(struct ebr_sql_sev *sev);
+/* "info", "warning" or "error"; NULL for a type the schema does not describe. */
+const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec);
 
 /* sql_vtab.c */
 int ebr_sql__register_vtab(struct ebr_sql *q);

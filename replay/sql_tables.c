@@ -282,8 +282,7 @@ static int put_row(struct ebr_sql *q, sqlite3_stmt *st, const char *spec, ...)
 	}
 	va_end(ap);
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(st); /* every parameter is bound again for the next row */
 	if (rc != SQLITE_DONE) {
 		ebr_sql__set_err(q, "%s", sqlite3_errmsg(q->db));
 		return -EINVAL;
@@ -332,10 +331,9 @@ static char *ts_text(const struct ebr_sql_capture *c, uint64_t ts, char *buf, si
 	return ts ? ebr_format_wall_time(ts + (uint64_t)c->info->boot_to_wall_ns, buf, len) : NULL;
 }
 
-/* A string field of a metadata record found by name through the capture's schema; NULL if absent. */
-static char *rec_str(const struct ebr_type *t, const struct ebr_event_header *rec, const char *name)
+/* A string field (NULL: absent) of a record, copied; NULL when absent. */
+static char *field_str(const struct ebr_field *f, const struct ebr_event_header *rec)
 {
-	const struct ebr_field *f = ebr_type__field(t, name);
 	const char *s;
 	size_t n;
 	char *d;
@@ -351,20 +349,15 @@ static char *rec_str(const struct ebr_type *t, const struct ebr_event_header *re
 	return d;
 }
 
-static int64_t rec_int(const struct ebr_type *t, const struct ebr_event_header *rec, const char *name,
-		       int64_t dflt)
+static int64_t field_int(const struct ebr_field *f, const struct ebr_event_header *rec, int64_t dflt)
 {
-	const struct ebr_field *f = ebr_type__field(t, name);
-
 	if (!f || ebr_field__is_string(f) || f->kind == EBR_FK_IPADDR)
 		return dflt;
 	return ebr_field__s64(f, rec);
 }
 
-static char *rec_strlist_json(const struct ebr_type *t, const struct ebr_event_header *rec,
-			      const char *name)
+static char *field_strlist_json(const struct ebr_field *f, const struct ebr_event_header *rec)
 {
-	const struct ebr_field *f = ebr_type__field(t, name);
 	struct ebr_sql_buf b = {0};
 	const char *s;
 	size_t n, i = 0;
@@ -383,6 +376,24 @@ static char *rec_strlist_json(const struct ebr_type *t, const struct ebr_event_h
 	}
 	ebr_sql_buf__put(&b, "]", 2); /* with its NUL */
 	return b.p;
+}
+
+/* The same, with the field found by name through the capture's schema (metadata: few records). */
+static char *rec_str(const struct ebr_type *t, const struct ebr_event_header *rec, const char *name)
+{
+	return field_str(ebr_type__field(t, name), rec);
+}
+
+static int64_t rec_int(const struct ebr_type *t, const struct ebr_event_header *rec, const char *name,
+		       int64_t dflt)
+{
+	return field_int(ebr_type__field(t, name), rec, dflt);
+}
+
+static char *rec_strlist_json(const struct ebr_type *t, const struct ebr_event_header *rec,
+			      const char *name)
+{
+	return field_strlist_json(ebr_type__field(t, name), rec);
 }
 
 /* ------------------------------------------------------------ capture, probes */
@@ -688,9 +699,17 @@ static void pid_map__del(struct pid_map *m, uint32_t pid)
 	}
 }
 
+/* The lifecycle fields, looked up once per capture rather than per event. */
+struct lifecycle_fields {
+	const struct ebr_field *child_pid, *thread;
+	const struct ebr_field *ret, *filename, *args;
+	const struct ebr_field *exit_code, *signal, *core_dumped, *start_ts;
+};
+
 struct procs {
 	struct ebr_sql *q;
 	const struct ebr_sql_capture *cap;
+	struct lifecycle_fields lf;
 	struct proc *v;
 	size_t n, cap_v;
 	struct pid_map live;
@@ -770,13 +789,13 @@ static int snapshot_row(const struct ebr_event_header *rec, void *arg)
 	return 0;
 }
 
-static void on_proc_fork(struct procs *p, const struct ebr_type *t, const struct ebr_event_header *h)
+static void on_proc_fork(struct procs *p, const struct ebr_event_header *h)
 {
-	uint32_t child = (uint32_t)rec_int(t, h, "child_pid", 0);
+	uint32_t child = (uint32_t)field_int(p->lf.child_pid, h, 0);
 	struct proc *parent, *r;
 	size_t parent_i;
 
-	if (rec_int(t, h, "thread", 0) || !child)
+	if (field_int(p->lf.thread, h, 0) || !child)
 		return; /* a new thread of the same process */
 	parent = proc_of(p, h);
 	if (!parent)
@@ -796,24 +815,24 @@ static void on_proc_fork(struct procs *p, const struct ebr_type *t, const struct
 	r->cgroup_path = parent->cgroup_path ? strdup(parent->cgroup_path) : NULL;
 }
 
-static void on_proc_exec(struct procs *p, const struct ebr_type *t, const struct ebr_event_header *h)
+static void on_proc_exec(struct procs *p, const struct ebr_event_header *h)
 {
 	struct proc *r;
 
-	if (rec_int(t, h, "ret", 0) != 0)
+	if (field_int(p->lf.ret, h, 0) != 0)
 		return; /* a failed exec changes nothing */
 	r = proc_of(p, h);
 	if (!r)
 		return;
 	free(r->exe);
 	free(r->cmdline);
-	r->exe = rec_str(t, h, "filename");
-	r->cmdline = rec_strlist_json(t, h, "args");
+	r->exe = field_str(p->lf.filename, h);
+	r->cmdline = field_strlist_json(p->lf.args, h);
 	proc_from_header(r, h);
 	r->execs++;
 }
 
-static void on_proc_exit(struct procs *p, const struct ebr_type *t, const struct ebr_event_header *h)
+static void on_proc_exit(struct procs *p, const struct ebr_event_header *h)
 {
 	struct proc *r = proc_of(p, h);
 
@@ -821,11 +840,11 @@ static void on_proc_exit(struct procs *p, const struct ebr_type *t, const struct
 		return;
 	r->exited = 1;
 	r->end_ts = h->ts;
-	r->exit_code = (int32_t)rec_int(t, h, "exit_code", 0);
-	r->signal = (uint32_t)rec_int(t, h, "signal", 0);
-	r->core_dumped = rec_int(t, h, "core_dumped", 0) != 0;
+	r->exit_code = (int32_t)field_int(p->lf.exit_code, h, 0);
+	r->signal = (uint32_t)field_int(p->lf.signal, h, 0);
+	r->core_dumped = field_int(p->lf.core_dumped, h, 0) != 0;
 	if (!r->start_ts)
-		r->start_ts = (uint64_t)rec_int(t, h, "start_ts", 0);
+		r->start_ts = (uint64_t)field_int(p->lf.start_ts, h, 0);
 	pid_map__del(&p->live, h->pid);
 }
 
@@ -842,6 +861,13 @@ static int scan_lifecycle(struct procs *p)
 
 	if (!te && !tf && !tx)
 		return 0;
+	p->lf = (struct lifecycle_fields){
+		.child_pid = ebr_type__field(tf, "child_pid"), .thread = ebr_type__field(tf, "thread"),
+		.ret = ebr_type__field(te, "ret"), .filename = ebr_type__field(te, "filename"),
+		.args = ebr_type__field(te, "args"), .exit_code = ebr_type__field(tx, "exit_code"),
+		.signal = ebr_type__field(tx, "signal"), .core_dumped = ebr_type__field(tx, "core_dumped"),
+		.start_ts = ebr_type__field(tx, "start_ts"),
+	};
 	if (te)
 		ebr_type_bitmap__set(o.type_bitmap, te->id);
 	if (tf)
@@ -853,11 +879,11 @@ static int scan_lifecycle(struct procs *p)
 		return -errno;
 	while (!p->err && (rc = ebr_cursor__next(c, &h)) > 0) {
 		if (tf && h->type == tf->id)
-			on_proc_fork(p, tf, h);
+			on_proc_fork(p, h);
 		else if (te && h->type == te->id)
-			on_proc_exec(p, te, h);
+			on_proc_exec(p, h);
 		else if (tx && h->type == tx->id)
-			on_proc_exit(p, tx, h);
+			on_proc_exit(p, h);
 	}
 	ebr_cursor__close(c);
 	if (rc < 0 && !p->err)

@@ -884,7 +884,7 @@ static int x_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 		sqlite3_result_int64(ctx, v.i);
 		break;
 	case SQLITE_TEXT:
-		sqlite3_result_text64(ctx, v.p, v.n, SQLITE_TRANSIENT, SQLITE_UTF8);
+		sqlite3_result_text64(ctx, v.p, v.n, v.stable ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
 		break;
 	case SQLITE_BLOB:
 		sqlite3_result_blob64(ctx, v.p, v.n, SQLITE_TRANSIENT);

@@ -275,12 +275,13 @@ static void add_widget(struct ebr_buf *b, uint64_t ts, uint32_t pid, uint32_t *r
 	e->sig = e->ret ? 6 : 0;
 	e->flag = 7;
 	memcpy(e->addr, pid % 2 ? v4 : v6, 16);
+	/* adding strings may move the buffer: e is not used after this */
+	t->widget_delta_sum += e->delta;
+	t->widget_count_sum += e->count;
 	ebr_rec__add_str(b, off, offsetof(struct widget_event, name), "w\xff", 2);
 	ebr_rec__add_str(b, off, offsetof(struct widget_event, tags), tags, sizeof(tags) - 1);
 	ebr_rec__add_str(b, off, offsetof(struct widget_event, blob), "\x01\x00\x02", 3);
 	ebr_rec__end(b, off);
-	t->widget_delta_sum += e->delta;
-	t->widget_count_sum += e->count;
 }
 
 static void add_connect(struct ebr_buf *b, uint64_t ts, uint32_t pid, uint32_t *rs,
