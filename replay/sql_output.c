@@ -272,9 +272,10 @@ static int table_row(struct ebr_sql_out *o, const struct ebr_sql_val *vals)
 
 /* ------------------------------------------------------------ csv, json */
 
+/* An empty text is "" so that it differs from NULL (an empty field), as in the sqlite3 shell. */
 static void csv_field(struct ebr_sql_buf *b, const char *s, size_t n)
 {
-	int quote = 0;
+	int quote = n == 0;
 
 	for (size_t i = 0; i < n && !quote; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
