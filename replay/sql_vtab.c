@@ -196,7 +196,7 @@ static int x_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	const struct ebr_sql_table *t = vt->t;
 	sqlite3_str *plan = sqlite3_str_new(NULL);
 	int n_arg = 0, all_exact = 1, limit_i = -1, offset_i = -1;
-	int ts_lo = 0, ts_hi = 0, ts_eq = 0, typed = 0, capped = 0;
+	int ts_lo = 0, ts_hi = 0, ts_eq = 0, typed = 0, capped = 0, in_loop = 0;
 	double rows_f = 1.0;
 
 	for (int i = 0; i < info->nConstraint; i++) {
@@ -274,6 +274,9 @@ static int x_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 		}
 		if (!omit)
 			all_exact = 0;
+		/* an IN list SQLite walks itself means one scan per value */
+		if (c->op == SQLITE_INDEX_CONSTRAINT_EQ && !in_all && sqlite3_vtab_in(info, i, -1))
+			in_loop = 1;
 		info->aConstraintUsage[i].argvIndex = ++n_arg;
 		info->aConstraintUsage[i].omit = (unsigned char)omit;
 		sqlite3_str_appendf(plan, "%d,%d,%d;", c->iColumn, c->op,
@@ -299,7 +302,7 @@ static int x_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn >= 0 && !info->aOrderBy[0].desc &&
 	    (t->cols[info->aOrderBy[0].iColumn].src == EBR_SRC_TS ||
 	     t->cols[info->aOrderBy[0].iColumn].src == EBR_SRC_TIME) &&
-	    vt->q->n_caps == 1 && vt->q->caps[0].ordered) {
+	    vt->q->n_caps == 1 && vt->q->caps[0].ordered && !in_loop) {
 		info->orderByConsumed = 1;
 		info->idxNum |= PLAN_ORDERED;
 	}
@@ -395,10 +398,7 @@ static void ts_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 	int64_t i;
 
 	if (t == SQLITE_NULL) {
-		if (op != SQLITE_INDEX_CONSTRAINT_IS)
-			c->empty = 1; /* ts is never NULL, and NULL compares as unknown */
-		else
-			c->empty = 1;
+		c->empty = 1; /* ts is never NULL: = NULL is unknown, IS NULL false */
 		return;
 	}
 	if (t == SQLITE_INTEGER) {
