@@ -98,10 +98,10 @@ int cmd_export(int argc, char **argv)
 	ebr_sql__close(q);
 	ret = err ? EXIT_FAIL : finish_stdout();
 	if (!err && stats) {
-		fprintf(stderr, "ebpfrec export: %" PRIu64 " events written in %.3f s (%.0f rows/s)",
-			st.events, st.write_s, st.write_s > 0 ? (double)st.rows / st.write_s : 0.0);
+		fprintf(stderr, "ebpfrec export: %" PRIu64 " events written in %.3f s (%.0f rows/s; CPU %.3f s)",
+			st.events, st.write_s, st.write_s > 0 ? (double)st.rows / st.write_s : 0.0, st.write_cpu_s);
 		if (mode == OPT_SQLITE)
-			fprintf(stderr, ", indexes built in %.3f s", st.index_s);
+			fprintf(stderr, ", indexes built in %.3f s (CPU %.3f s)", st.index_s, st.index_cpu_s);
 		fputc('\n', stderr);
 	}
 	return ret;

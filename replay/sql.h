@@ -111,6 +111,7 @@ struct ebr_sql_export_stats {
 	uint64_t rows; /* event rows written, counting a type-table row separately */
 	double write_s; /* time spent writing rows */
 	double index_s; /* time spent building indexes */
+	double write_cpu_s, index_cpu_s; /* the same in CPU time of this thread (a busy machine) */
 };
 
 /* Real tables, indexes on ts, pid and type; opens in the stock sqlite3 shell. */

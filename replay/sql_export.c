@@ -2,12 +2,13 @@
 /*
  * Export: the captures as real tables, in one pass over the segments.
  *
- * SQLite layout (docs/sql.md): event_rows holds every event's common
- * columns (indexes on ts, pid, type); <table>_fields holds each type's own
- * columns keyed by the same id; views named like the query tables (events,
- * execs, net, exec, ...) join them back, so a query gives the same answer on
- * the exported file as on the capture. time, family, host and container are
- * generated columns: computed when read, never stored.
+ * SQLite layout (docs/sql.md): event_rows holds one row per event, the
+ * common columns and the union of the types' own columns (indexes on ts,
+ * pid, type); views named like the query tables (events, execs, net, exec,
+ * ...) select their types and columns from it, so a query gives the same
+ * answer on the exported file as on the capture. time, family, host and
+ * container are computed in the views, never stored. One row per event is
+ * one INSERT: the fastest SQLite will write.
  *
  * CSV and JSON Lines: one file per table with the query tables' columns.
  */
@@ -32,6 +33,15 @@ static double now_s(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* CPU time of this thread: what a measurement costs when other work shares the machine */
+static double cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
@@ -140,107 +150,6 @@ static void append_derived(struct ebr_sql *q, sqlite3_str *s, const struct ebr_s
 	}
 }
 
-static char *fields_name(const struct ebr_sql_table *t, char *buf, size_t len)
-{
-	char raw[128];
-
-	snprintf(raw, sizeof(raw), "%s_fields", t->name);
-	return (char *)ebr_sql__quote(raw, buf, len);
-}
-
-static char *event_rows_ddl(const struct ebr_sql_table *ev)
-{
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160];
-
-	sqlite3_str_appendall(s, "CREATE TABLE out.event_rows(id INTEGER PRIMARY KEY");
-	for (size_t i = 0; i < ev->n_cols; i++) {
-		const struct ebr_sql_col *c = &ev->cols[i];
-
-		if (is_generated(c))
-			continue;
-		sqlite3_str_appendf(s, ", %s %s", ebr_sql__quote(c->name, qn, sizeof(qn)), decl_name(c->decl));
-	}
-	sqlite3_str_appendall(s, ")");
-	return sqlite3_str_finish(s);
-}
-
-/* SELECT list of one arm: the columns of view v, from a type table (or none). */
-static void append_arm(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v,
-		       const struct ebr_sql_table *from)
-{
-	char qn[160], fn[160];
-
-	sqlite3_str_appendall(s, "SELECT ");
-	for (size_t i = 0; i < v->n_cols; i++) {
-		const struct ebr_sql_col *c = &v->cols[i];
-		int have = 0;
-
-		ebr_sql__quote(c->name, qn, sizeof(qn));
-		if (i)
-			sqlite3_str_appendall(s, ", ");
-		if (is_generated(c)) {
-			append_derived(q, s, c, "e.");
-			sqlite3_str_appendf(s, " AS %s", qn);
-			continue;
-		}
-		if (ebr_sql_col__is_common(c)) {
-			sqlite3_str_appendf(s, "e.%s AS %s", qn, qn);
-			continue;
-		}
-		for (size_t k = 0; from && k < from->n_cols && !have; k++)
-			have = !strcmp(from->cols[k].name, c->name);
-		if (have)
-			sqlite3_str_appendf(s, "d.%s AS %s", qn, qn);
-		else
-			sqlite3_str_appendf(s, "NULL AS %s", qn);
-	}
-	if (from)
-		sqlite3_str_appendf(s, " FROM event_rows e JOIN %s d ON d.id = e.id",
-				    fields_name(from, fn, sizeof(fn)));
-	else
-		sqlite3_str_appendall(s, " FROM event_rows e WHERE 0");
-}
-
-static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
-{
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160];
-	int arms = 0;
-
-	sqlite3_str_appendf(s, "CREATE VIEW out.%s AS ", ebr_sql__quote(v->name, qn, sizeof(qn)));
-	if (v->kind == EBR_TBL_EVENTS) {
-		sqlite3_str_appendall(s, "SELECT ");
-		for (size_t i = 0; i < v->n_cols; i++) {
-			ebr_sql__quote(v->cols[i].name, qn, sizeof(qn));
-			if (i)
-				sqlite3_str_appendall(s, ", ");
-			if (is_generated(&v->cols[i])) {
-				append_derived(q, s, &v->cols[i], "");
-				sqlite3_str_appendf(s, " AS %s", qn);
-			} else {
-				sqlite3_str_appendall(s, qn);
-			}
-		}
-		sqlite3_str_appendall(s, " FROM event_rows");
-		return sqlite3_str_finish(s);
-	}
-	if (v->kind == EBR_TBL_TYPE) {
-		append_arm(q, s, v, v);
-		return sqlite3_str_finish(s);
-	}
-	for (size_t k = 0; k < q->n_tables; k++) {
-		if (!ebr_sql__table_includes(q, v, &q->tables[k]))
-			continue;
-		if (arms++)
-			sqlite3_str_appendall(s, " UNION ALL ");
-		append_arm(q, s, v, &q->tables[k]);
-	}
-	if (!arms)
-		append_arm(q, s, v, NULL);
-	return sqlite3_str_finish(s);
-}
-
 static int exec_owned(struct ebr_sql *q, char *sql)
 {
 	int err;
@@ -252,29 +161,141 @@ static int exec_owned(struct ebr_sql *q, char *sql)
 	return err;
 }
 
+/*
+ * The physical columns of event_rows: the stored common columns, then the
+ * union of every type table's own columns (a name shared by two types is
+ * one column, as in the family tables). A row fills the common columns and
+ * its type's; the others are NULL, which costs a byte.
+ */
+struct phys_cols {
+	size_t n;
+	const struct ebr_sql_col **cols;
+};
+
+static int phys_index(const struct phys_cols *pc, const char *name)
+{
+	for (size_t i = 0; i < pc->n; i++)
+		if (!strcmp(pc->cols[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+static int phys_build(struct ebr_sql *q, const struct ebr_sql_table *ev, struct phys_cols *pc)
+{
+	size_t cap = ev->n_cols;
+
+	for (size_t k = 0; k < q->n_tables; k++)
+		cap += q->tables[k].n_cols;
+	pc->cols = calloc(cap + 1, sizeof(*pc->cols));
+	if (!pc->cols)
+		return -ENOMEM;
+	for (size_t i = 0; i < ev->n_cols; i++)
+		if (!is_generated(&ev->cols[i]))
+			pc->cols[pc->n++] = &ev->cols[i];
+	for (size_t k = 0; k < q->n_tables; k++) {
+		const struct ebr_sql_table *t = &q->tables[k];
+
+		if (t->kind != EBR_TBL_TYPE)
+			continue;
+		for (size_t i = 0; i < t->n_cols; i++)
+			if (!ebr_sql_col__is_common(&t->cols[i]) && phys_index(pc, t->cols[i].name) < 0)
+				pc->cols[pc->n++] = &t->cols[i];
+	}
+	return 0;
+}
+
+static char *event_rows_ddl(const struct phys_cols *pc)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	char qn[160];
+
+	sqlite3_str_appendall(s, "CREATE TABLE out.event_rows(");
+	for (size_t i = 0; i < pc->n; i++)
+		sqlite3_str_appendf(s, "%s%s %s", i ? ", " : "", ebr_sql__quote(pc->cols[i]->name, qn, sizeof(qn)),
+				    decl_name(pc->cols[i]->decl));
+	sqlite3_str_appendall(s, ")");
+	return sqlite3_str_finish(s);
+}
+
+/* `type = 'a'` or `type IN ('a', 'b')` for the type tables a view covers; NULL: none. */
+static void append_type_filter(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v)
+{
+	int n = 0;
+
+	if (v->kind == EBR_TBL_EVENTS)
+		return;
+	if (v->kind == EBR_TBL_TYPE) {
+		sqlite3_str_appendf(s, " WHERE type = %Q", v->type_name);
+		return;
+	}
+	for (size_t k = 0; k < q->n_tables; k++) {
+		if (!ebr_sql__table_includes(q, v, &q->tables[k]))
+			continue;
+		sqlite3_str_appendf(s, "%s%Q", n++ ? ", " : " WHERE type IN (", q->tables[k].type_name);
+	}
+	sqlite3_str_appendall(s, n ? ")" : " WHERE 0");
+}
+
+/* A view per query table, with its exact columns, over event_rows. */
+static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	char qn[160];
+
+	sqlite3_str_appendf(s, "CREATE VIEW out.%s AS SELECT ", ebr_sql__quote(v->name, qn, sizeof(qn)));
+	for (size_t i = 0; i < v->n_cols; i++) {
+		const struct ebr_sql_col *c = &v->cols[i];
+
+		ebr_sql__quote(c->name, qn, sizeof(qn));
+		if (i)
+			sqlite3_str_appendall(s, ", ");
+		if (is_generated(c)) {
+			append_derived(q, s, c, "");
+			sqlite3_str_appendf(s, " AS %s", qn);
+		} else {
+			sqlite3_str_appendall(s, qn);
+		}
+	}
+	sqlite3_str_appendall(s, " FROM event_rows");
+	append_type_filter(q, s, v);
+	return sqlite3_str_finish(s);
+}
+
 /* ------------------------------------------------------------ sqlite: rows */
 
 struct batch {
 	sqlite3_stmt *st;
-	int per_row; /* parameters per row */
+	int per_row; /* parameters per row, the first is the rowid */
 	int pending;
-	int64_t dummy; /* padding rows get ids -1, -2, ... and are deleted at the end */
-	char name[160]; /* quoted table name */
+	int *phys; /* [per_row - 1]: the value of parameter i+2 is column phys[i] of the table */
+	const struct ebr_sql_table *t;
 };
 
-static int batch_prepare(struct ebr_sql *q, struct batch *b, const char *name, const char *cols,
-			 int per_row)
+static int batch_prepare(struct ebr_sql *q, struct batch *b, const struct ebr_sql_table *t, int own)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
-	char *sql;
+	char qn[160], *sql;
 	int rc;
 
-	snprintf(b->name, sizeof(b->name), "%s", name);
-	b->per_row = per_row;
-	sqlite3_str_appendf(s, "INSERT INTO out.%s(%s) VALUES ", name, cols);
+	b->t = t;
+	b->phys = calloc(t->n_cols + 1, sizeof(*b->phys));
+	if (!b->phys)
+		return -ENOMEM;
+	sqlite3_str_appendall(s, "INSERT INTO out.event_rows(rowid");
+	b->per_row = 1;
+	for (size_t i = 0; i < t->n_cols; i++) {
+		const struct ebr_sql_col *c = &t->cols[i];
+
+		if (is_generated(c) || (!own && !ebr_sql_col__is_common(c)))
+			continue;
+		b->phys[b->per_row - 1] = (int)i;
+		b->per_row++;
+		sqlite3_str_appendf(s, ", %s", ebr_sql__quote(c->name, qn, sizeof(qn)));
+	}
+	sqlite3_str_appendall(s, ") VALUES ");
 	for (int r = 0; r < BATCH; r++) {
 		sqlite3_str_appendall(s, r ? ",(" : "(");
-		for (int i = 0; i < per_row; i++)
+		for (int i = 0; i < b->per_row; i++)
 			sqlite3_str_appendall(s, i ? ",?" : "?");
 		sqlite3_str_appendall(s, ")");
 	}
@@ -324,23 +345,20 @@ static int batch_row_done(struct ebr_sql *q, struct batch *b)
 	return 0;
 }
 
-static int batch_finish(struct ebr_sql *q, struct batch *b)
+/* The last, partial batch: padded with rows of rowid -1, -2, ... (*dummy), deleted afterwards. */
+static int batch_finish(struct ebr_sql *q, struct batch *b, int64_t *dummy)
 {
 	int err = 0;
 
 	if (!b->st)
 		return 0;
-	if (b->pending) {
-		while (!err && b->pending) {
-			int base = b->pending * b->per_row;
+	while (!err && b->pending) {
+		int base = b->pending * b->per_row;
 
-			sqlite3_bind_int64(b->st, base + 1, --b->dummy);
-			for (int i = 1; i < b->per_row; i++)
-				sqlite3_bind_null(b->st, base + 1 + i);
-			err = batch_row_done(q, b);
-		}
-		if (!err)
-			err = exec_owned(q, sqlite3_mprintf("DELETE FROM out.%s WHERE id < 0", b->name));
+		sqlite3_bind_int64(b->st, base + 1, --*dummy);
+		for (int i = 1; i < b->per_row; i++)
+			sqlite3_bind_null(b->st, base + 1 + i);
+		err = batch_row_done(q, b);
 	}
 	sqlite3_finalize(b->st);
 	b->st = NULL;
@@ -351,81 +369,20 @@ struct exporter {
 	struct ebr_sql *q;
 	const struct ebr_sql_table *ev;
 	int16_t *map;
-	struct batch evb;
+	struct phys_cols pc;
+	struct batch evb; /* events of types no table describes: common columns only */
 	struct batch *tb; /* [n_tables] */
 	struct ebr_sql_buf buf;
-	int64_t next_id;
-	/* the columns each table stores, so the per-event loop does not filter */
-	uint16_t *ev_cols;
-	size_t n_ev_cols;
-	uint16_t **own_cols; /* [n_tables] */
-	size_t *n_own_cols;
 };
-
-static int stored_columns(struct exporter *x)
-{
-	struct ebr_sql *q = x->q;
-
-	x->ev_cols = calloc(x->ev->n_cols + 1, sizeof(*x->ev_cols));
-	x->own_cols = calloc(q->n_tables, sizeof(*x->own_cols));
-	x->n_own_cols = calloc(q->n_tables, sizeof(*x->n_own_cols));
-	if (!x->ev_cols || !x->own_cols || !x->n_own_cols)
-		return -ENOMEM;
-	for (size_t i = 0; i < x->ev->n_cols; i++)
-		if (!is_generated(&x->ev->cols[i]))
-			x->ev_cols[x->n_ev_cols++] = (uint16_t)i;
-	for (size_t k = 0; k < q->n_tables; k++) {
-		const struct ebr_sql_table *t = &q->tables[k];
-
-		if (t->kind != EBR_TBL_TYPE)
-			continue;
-		x->own_cols[k] = calloc(t->n_cols + 1, sizeof(**x->own_cols));
-		if (!x->own_cols[k])
-			return -ENOMEM;
-		for (size_t i = 0; i < t->n_cols; i++)
-			if (!ebr_sql_col__is_common(&t->cols[i]))
-				x->own_cols[k][x->n_own_cols[k]++] = (uint16_t)i;
-	}
-	return 0;
-}
 
 static int prepare_batches(struct exporter *x)
 {
 	struct ebr_sql *q = x->q;
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160], *cols;
-	int n = 1, err;
+	int err = batch_prepare(q, &x->evb, x->ev, 0);
 
-	sqlite3_str_appendall(s, "id");
-	for (size_t i = 0; i < x->ev->n_cols; i++)
-		if (!is_generated(&x->ev->cols[i])) {
-			sqlite3_str_appendf(s, ", %s", ebr_sql__quote(x->ev->cols[i].name, qn, sizeof(qn)));
-			n++;
-		}
-	cols = sqlite3_str_finish(s);
-	if (!cols)
-		return -ENOMEM;
-	err = batch_prepare(q, &x->evb, "event_rows", cols, n);
-	sqlite3_free(cols);
-	for (size_t k = 0; !err && k < q->n_tables; k++) {
-		const struct ebr_sql_table *t = &q->tables[k];
-
-		if (t->kind != EBR_TBL_TYPE)
-			continue;
-		s = sqlite3_str_new(NULL);
-		sqlite3_str_appendall(s, "id");
-		n = 1;
-		for (size_t i = 0; i < t->n_cols; i++)
-			if (!ebr_sql_col__is_common(&t->cols[i])) {
-				sqlite3_str_appendf(s, ", %s", ebr_sql__quote(t->cols[i].name, qn, sizeof(qn)));
-				n++;
-			}
-		cols = sqlite3_str_finish(s);
-		if (!cols)
-			return -ENOMEM;
-		err = batch_prepare(q, &x->tb[k], fields_name(t, qn, sizeof(qn)), cols, n);
-		sqlite3_free(cols);
-	}
+	for (size_t k = 0; !err && k < q->n_tables; k++)
+		if (q->tables[k].kind == EBR_TBL_TYPE)
+			err = batch_prepare(q, &x->tb[k], &q->tables[k], 1);
 	return err;
 }
 
@@ -433,29 +390,17 @@ static int export_record(struct exporter *x, size_t ci, const struct ebr_event_h
 {
 	const struct ebr_sql_capture *cap = &x->q->caps[ci];
 	int16_t k = rec->type <= EBR_T_MAX ? x->map[ci * (EBR_T_MAX + 1) + rec->type] : -1;
-	int64_t id = ++x->next_id;
+	struct batch *b = k >= 0 ? &x->tb[k] : &x->evb;
+	const struct ebr_sql_table *t = b->t;
+	const struct ebr_field **fields = k >= 0 ? t->caps[ci].fields[rec->type] : NULL;
+	int p = b->pending * b->per_row + 1;
 	struct ebr_sql_val v;
-	struct batch *b = &x->evb;
-	int p = b->pending * b->per_row + 1, err;
 
-	sqlite3_bind_int64(b->st, p++, id);
-	for (size_t i = 0; i < x->n_ev_cols; i++) {
-		ebr_sql__value(cap, &x->ev->cols[x->ev_cols[i]], NULL, rec, &v, &x->buf);
-		bind_val(b->st, p++, &v);
-	}
-	err = batch_row_done(x->q, b);
-	if (err || k < 0)
-		return err;
+	sqlite3_bind_null(b->st, p++); /* rowid: the next one */
+	for (int i = 0; i < b->per_row - 1; i++) {
+		int c = b->phys[i];
 
-	const struct ebr_sql_table *t = &x->q->tables[k];
-	const struct ebr_field **fields = t->caps[ci].fields[rec->type];
-	const uint16_t *own = x->own_cols[k];
-
-	b = &x->tb[k];
-	p = b->pending * b->per_row + 1;
-	sqlite3_bind_int64(b->st, p++, id);
-	for (size_t i = 0; i < x->n_own_cols[k]; i++) {
-		ebr_sql__value(cap, &t->cols[own[i]], fields ? fields[own[i]] : NULL, rec, &v, &x->buf);
+		ebr_sql__value(cap, &t->cols[c], fields ? fields[c] : NULL, rec, &v, &x->buf);
 		bind_val(b->st, p++, &v);
 	}
 	return batch_row_done(x->q, b);
@@ -518,7 +463,8 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 			struct ebr_sql_export_stats *st)
 {
 	struct exporter x = { .q = q, .ev = ebr_sql__table(q, "events") };
-	double t0;
+	int64_t dummy = 0;
+	double t0, c0;
 	int err;
 
 	x.map = type_table_map(q);
@@ -529,35 +475,26 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 	}
 	err = ebr_sql__fill_all(q);
 	if (!err)
+		err = phys_build(q, x.ev, &x.pc);
+	if (!err)
 		err = ebr_sql__exec(q, "BEGIN");
 	if (!err)
-		err = exec_owned(q, event_rows_ddl(x.ev));
-	for (size_t k = 0; !err && k < q->n_tables; k++) {
-		char raw[128];
-
-		snprintf(raw, sizeof(raw), "%s_fields", q->tables[k].name);
-		if (q->tables[k].kind == EBR_TBL_TYPE)
-			err = exec_owned(q, ebr_sql_table__ddl(&q->tables[k], "out.", raw, 1));
-	}
-	if (!err)
-		err = stored_columns(&x);
+		err = exec_owned(q, event_rows_ddl(&x.pc));
 	if (!err)
 		err = prepare_batches(&x);
 	t0 = now_s();
+	c0 = cpu_s();
 	if (!err)
 		err = for_each_record(q, export_one, &x, &st->events);
 	if (!err)
-		err = batch_finish(q, &x.evb);
-	for (size_t k = 0; k < q->n_tables; k++) {
-		int e = err ? 0 : batch_finish(q, &x.tb[k]);
-
-		if (!err)
-			err = e;
-		if (x.tb[k].st)
-			sqlite3_finalize(x.tb[k].st);
-	}
+		err = batch_finish(q, &x.evb, &dummy);
+	for (size_t k = 0; !err && k < q->n_tables; k++)
+		err = batch_finish(q, &x.tb[k], &dummy);
+	if (!err && dummy)
+		err = ebr_sql__exec(q, "DELETE FROM out.event_rows WHERE rowid < 0");
 	st->rows = st->events;
 	st->write_s = now_s() - t0;
+	st->write_cpu_s = cpu_s() - c0;
 	for (size_t k = 0; !err && k < q->n_tables; k++)
 		err = exec_owned(q, view_ddl(q, &q->tables[k]));
 	if (!err)
@@ -565,11 +502,13 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 	if (!err)
 		err = write_meta(q, cache_key);
 	t0 = now_s();
+	c0 = cpu_s();
 	if (!err && !o->no_index)
 		err = ebr_sql__exec(q, "CREATE INDEX out.event_rows_ts ON event_rows(ts);"
 				       "CREATE INDEX out.event_rows_pid ON event_rows(pid);"
 				       "CREATE INDEX out.event_rows_type ON event_rows(type);");
 	st->index_s = now_s() - t0;
+	st->index_cpu_s = cpu_s() - c0;
 	if (!err)
 		err = ebr_sql__exec(q, "COMMIT");
 	else
@@ -577,12 +516,14 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 out:
 	if (x.evb.st)
 		sqlite3_finalize(x.evb.st);
+	free(x.evb.phys);
+	for (size_t k = 0; x.tb && k < q->n_tables; k++) {
+		if (x.tb[k].st)
+			sqlite3_finalize(x.tb[k].st);
+		free(x.tb[k].phys);
+	}
 	ebr_sql_buf__free(&x.buf);
-	for (size_t k = 0; x.own_cols && k < q->n_tables; k++)
-		free(x.own_cols[k]);
-	free(x.own_cols);
-	free(x.n_own_cols);
-	free(x.ev_cols);
+	free(x.pc.cols);
 	free(x.tb);
 	free(x.map);
 	return err;
