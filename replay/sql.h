@@ -109,8 +109,8 @@ struct ebr_sql_export_opts {
 struct ebr_sql_export_stats {
 	uint64_t events;
 	uint64_t rows; /* event rows written, counting a type-table row separately */
-	double write_s; /* time spent writing rows */
-	double index_s; /* time spent building indexes */
+	double write_s; /* time spent writing rows (and keeping the ts and type indexes) */
+	double index_s; /* time spent building the pid index afterwards */
 	double write_cpu_s, index_cpu_s; /* the same in CPU time of this thread (a busy machine) */
 };
 
