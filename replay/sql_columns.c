@@ -15,7 +15,12 @@
 #include "ebpfrec/decode.h"
 #include "internal.h"
 #include "names.h"
+#include "sql_compat.h"
 #include "sql_internal.h"
+
+#if EBR_SQL_HAVE_CGROUPS
+#include "ebpfrec/container.h"
+#endif
 
 struct common_col {
 	const char *name;
@@ -251,6 +256,13 @@ static const char *hint_doc(unsigned hint)
 	case EBR_FH_DIRECTION: return "direction";
 	case EBR_FH_ERRNO_POS: return "errno, 0 for none";
 	case EBR_FH_DROP_REASON: return "drop reason";
+#if EBR_SQL_HAVE_NAMES
+	case EBR_FH_OCTAL: return "mode bits; printf('%o', col) shows octal";
+	case EBR_FH_FILE_OP: return "file operation";
+	case EBR_FH_FTYPE: return "file type";
+	case EBR_FH_PROTO: return "IP protocol number";
+	case EBR_FH_HEX_ERRNO: return "an address, or -errno on failure";
+#endif
 	default: return NULL;
 	}
 }
@@ -279,6 +291,47 @@ static int is_common_name(const char *name)
 	return 0;
 }
 
+/* A field that holds an errno: negative on failure, or positive. */
+static int is_errno_hint(unsigned hint)
+{
+#if EBR_SQL_HAVE_NAMES
+	if (hint == EBR_FH_HEX_ERRNO)
+		return 1;
+#endif
+	return hint == EBR_FH_ERRNO || hint == EBR_FH_ERRNO_POS;
+}
+
+/* A field whose value has a name (derived column <field>_name). */
+static int is_enum_hint(unsigned hint)
+{
+#if EBR_SQL_HAVE_NAMES
+	switch (hint) {
+	case EBR_FH_SYSCALL:
+	case EBR_FH_TCP_STATE:
+	case EBR_FH_FAMILY:
+	case EBR_FH_PROTO:
+	case EBR_FH_DIRECTION:
+	case EBR_FH_FILE_OP:
+	case EBR_FH_FTYPE:
+		return 1;
+	}
+#else
+	(void)hint;
+#endif
+	return 0;
+}
+
+/* A flags field whose bits have names (derived column <field>_names). */
+static int is_flags_hint(unsigned hint)
+{
+#if EBR_SQL_HAVE_NAMES
+	return hint == EBR_FH_OPEN_FLAGS || hint == EBR_FH_PROT || hint == EBR_FH_MAP_FLAGS;
+#else
+	(void)hint;
+	return 0;
+#endif
+}
+
 /* The type's own columns, in order, as (name, src, decl, field, doc). */
 typedef int (*own_col_fn)(void *ctx, const char *name, enum ebr_sql_src src, int decl,
 			  const struct ebr_field *f, const char *doc);
@@ -305,7 +358,7 @@ static int type_own_cols(const struct ebr_type *t, own_col_fn fn, void *ctx)
 		err = fn(ctx, name, EBR_SRC_FIELD, kind_decl(f->kind), f, doc);
 		if (err)
 			return err;
-		if (f->hint == EBR_FH_ERRNO || f->hint == EBR_FH_ERRNO_POS) {
+		if (is_errno_hint(f->hint)) {
 			if (!have_errno && !ebr_type__field(t, "errno"))
 				snprintf(name, sizeof(name), "errno");
 			else
@@ -319,6 +372,20 @@ static int type_own_cols(const struct ebr_type *t, own_col_fn fn, void *ctx)
 			snprintf(doc, sizeof(doc), "name of the signal in %s (SIGKILL, ...), NULL when 0",
 				 f->name);
 			err = fn(ctx, name, EBR_SRC_SIGNAL_NAME, SQLITE_TEXT, f, doc);
+		} else if (is_enum_hint(f->hint)) {
+			/* the syscall's name is `syscall`, as in replay --output json */
+			if (f->hint == EBR_FH_SYSCALL && !ebr_type__field(t, "syscall"))
+				snprintf(name, sizeof(name), "syscall");
+			else
+				snprintf(name, sizeof(name), "%s_name", f->name);
+			snprintf(doc, sizeof(doc), "name of the value in %s (%s), NULL when unknown", f->name,
+				 hd ? hd : "enumerated");
+			err = fn(ctx, name, EBR_SRC_ENUM_NAME, SQLITE_TEXT, f, doc);
+		} else if (is_flags_hint(f->hint)) {
+			snprintf(name, sizeof(name), "%s_names", f->name);
+			snprintf(doc, sizeof(doc), "the bits of %s by name (O_WRONLY|O_CREAT, READ|WRITE, ...)",
+				 f->name);
+			err = fn(ctx, name, EBR_SRC_FLAG_NAMES, SQLITE_TEXT, f, doc);
 		}
 		if (err)
 			return err;
@@ -732,6 +799,64 @@ static void field_value(const struct ebr_field *f, const struct ebr_event_header
 		set_int(v, (int64_t)ebr_field__u64(f, rec));
 }
 
+/* The decoder's names for enumerated and flag fields (format/names.h). */
+static void name_value(const struct ebr_sql_capture *cap, enum ebr_sql_src src, const struct ebr_field *f,
+		       const struct ebr_event_header *rec, struct ebr_sql_val *v, struct ebr_sql_buf *buf)
+{
+#if EBR_SQL_HAVE_NAMES
+	unsigned x = (unsigned)ebr_field__u64(f, rec);
+	const char *name = NULL;
+
+	if (src == EBR_SRC_FLAG_NAMES) {
+		if (ebr_sql_buf__reserve(buf, 256))
+			return;
+		if (f->hint == EBR_FH_OPEN_FLAGS)
+			name = ebr_open_flags_str(cap->info->machine, x, buf->p, 256);
+		else if (f->hint == EBR_FH_PROT)
+			name = ebr_prot_str(x, buf->p, 256);
+		else
+			name = ebr_map_flags_str(x, buf->p, 256);
+		if (name)
+			set_text(v, name, strlen(name));
+		return;
+	}
+	switch (f->hint) {
+	case EBR_FH_SYSCALL:
+		name = ebr_syscall_name(cap->info->machine, x);
+		break;
+	case EBR_FH_TCP_STATE:
+		name = x ? ebr_tcp_state_name(x) : NULL;
+		break;
+	case EBR_FH_FAMILY:
+		name = ebr_af_name(x);
+		break;
+	case EBR_FH_PROTO:
+		name = ebr_proto_name(x);
+		break;
+	case EBR_FH_DIRECTION:
+		name = ebr_direction_name(x);
+		break;
+	case EBR_FH_FILE_OP:
+		name = ebr_file_op_name(x);
+		break;
+	case EBR_FH_FTYPE:
+		name = ebr_ftype_name(x);
+		break;
+	}
+	if (name) {
+		set_text(v, name, strlen(name));
+		v->stable = 1; /* the name tables are static */
+	}
+#else
+	(void)cap;
+	(void)src;
+	(void)f;
+	(void)rec;
+	(void)v;
+	(void)buf;
+#endif
+}
+
 void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col *col,
 		    const struct ebr_field *f, const struct ebr_event_header *rec,
 		    struct ebr_sql_val *v, struct ebr_sql_buf *buf)
@@ -793,8 +918,18 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 	case EBR_SRC_CGROUP:
 		set_int(v, (int64_t)rec->cgroup_id);
 		return;
-	case EBR_SRC_CONTAINER:
-		return; /* not derived yet: docs/sql.md */
+	case EBR_SRC_CONTAINER: {
+#if EBR_SQL_HAVE_CGROUPS
+		struct ebr_cgroup_view cg;
+
+		/* the capture's cgroup table; its strings live as long as the reader */
+		if (ebr_reader__cgroup(cap->r, rec->cgroup_id, &cg) == 0 && cg.container_id[0]) {
+			set_text(v, cg.container_id, strlen(cg.container_id));
+			v->stable = 1;
+		}
+#endif
+		return;
+	}
 	case EBR_SRC_SEVERITY: {
 		const char *s = ebr_sql_sev__of(cap->sev, rec);
 
@@ -830,8 +965,8 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 		if (!f)
 			return;
 		x = ebr_field__s64(f, rec);
-		if (f->hint == EBR_FH_ERRNO)
-			x = -x;
+		if (f->hint != EBR_FH_ERRNO_POS)
+			x = -x; /* -errno on failure */
 		name = x > 0 && x < 4096 ? ebr_errno_name((unsigned)x) : NULL;
 		if (name)
 			set_text(v, name, strlen(name));
@@ -846,6 +981,11 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 
 			set_text(v, name, strlen(name));
 		}
+		return;
+	case EBR_SRC_ENUM_NAME:
+	case EBR_SRC_FLAG_NAMES:
+		if (f)
+			name_value(cap, col->src, f, rec, v, buf);
 		return;
 	}
 }

@@ -145,7 +145,9 @@ static void append_derived(struct ebr_sql *q, sqlite3_str *s, const struct ebr_s
 		return;
 	}
 	default:
-		sqlite3_str_appendall(s, "NULL");
+		/* container: a cgroup's, from the containers table (never stored per event) */
+		sqlite3_str_appendf(s, "(SELECT k.container FROM containers k WHERE k.capture = %scapture AND "
+				       "k.cgroup = %scgroup)", p, p);
 		return;
 	}
 }
@@ -250,7 +252,7 @@ static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
 		if (i)
 			sqlite3_str_appendall(s, ", ");
 		if (is_generated(c)) {
-			append_derived(q, s, c, "");
+			append_derived(q, s, c, "event_rows.");
 			sqlite3_str_appendf(s, " AS %s", qn);
 		} else {
 			sqlite3_str_appendall(s, qn);

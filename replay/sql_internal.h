@@ -38,6 +38,8 @@ enum ebr_sql_src {
 	EBR_SRC_FIELD, /* a field of the type, by name */
 	EBR_SRC_ERRNO_NAME, /* name of the errno held in a field */
 	EBR_SRC_SIGNAL_NAME, /* name of the signal held in a field */
+	EBR_SRC_ENUM_NAME, /* name of an enumerated value: syscall, TCP state, ... (by hint) */
+	EBR_SRC_FLAG_NAMES, /* "O_WRONLY|O_CREAT": names of the bits of a flags field */
 };
 
 struct ebr_sql_col {

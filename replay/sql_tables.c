@@ -17,7 +17,12 @@
 #include "internal.h"
 #include "layout.h"
 #include "names.h"
+#include "sql_compat.h"
 #include "sql_internal.h"
+
+#if EBR_SQL_HAVE_CGROUPS
+#include "ebpfrec/container.h"
+#endif
 
 struct dim_col {
 	const char *name;
@@ -131,7 +136,7 @@ static const struct dim_col processes_cols[] = {
 	{ "gid", "INTEGER", "group id" },
 	{ "cgroup", "INTEGER", "cgroup v2 id" },
 	{ "cgroup_path", "TEXT", "cgroup v2 path (snapshot only)" },
-	{ "container", "TEXT", "container id; NULL until derived (docs/sql.md)" },
+	{ "container", "TEXT", "container id of its cgroup; NULL when not in a container" },
 	{ "start_ts", "INTEGER", "start, CLOCK_BOOTTIME ns; NULL when unknown" },
 	{ "end_ts", "INTEGER", "exit time; NULL while running at the end or unknown" },
 	{ "exit_code", "INTEGER", "exit status (valid when signal is 0)" },
@@ -147,8 +152,13 @@ static const struct dim_col processes_cols[] = {
 static const struct dim_col containers_cols[] = {
 	{ "capture", "INTEGER", "capture id" },
 	{ "cgroup", "INTEGER", "cgroup v2 id" },
-	{ "cgroup_path", "TEXT", "cgroup v2 path, when the snapshot knew it" },
-	{ "container", "TEXT", "container id; NULL until derived (docs/sql.md)" },
+	{ "cgroup_path", "TEXT", "cgroup v2 path, when known" },
+	{ "container", "TEXT", "container id derived from the path; NULL when not a container" },
+	{ "runtime", "TEXT", "docker, containerd, cri-o, podman, kubernetes, systemd-nspawn" },
+	{ "pod_uid", "TEXT", "Kubernetes pod UID" },
+	{ "pod_namespace", "TEXT", "Kubernetes namespace of the pod, when known" },
+	{ "pod_name", "TEXT", "Kubernetes pod name, when known" },
+	{ "unit", "TEXT", "innermost systemd unit (nginx.service, session-3.scope)" },
 	{ "processes", "INTEGER", "processes seen in this cgroup" },
 	{ "first_ts", "INTEGER", "earliest known start of one of them" },
 	{ NULL, NULL, NULL },
@@ -179,7 +189,9 @@ static const struct dim_table dims[] = {
 	{ "processes", EBR_LAZY_PROCESSES,
 	  "processes: the snapshot taken at start plus exec/fork/exit events", processes_cols,
 	  "CREATE INDEX %sprocesses_pid ON processes(pid)" },
-	{ "containers", EBR_LAZY_CONTAINERS, "cgroups the processes ran in", containers_cols, NULL },
+	{ "containers", EBR_LAZY_CONTAINERS,
+	  "cgroups: the capture's cgroup table and those processes ran in, with container ids",
+	  containers_cols, "CREATE UNIQUE INDEX %scontainers_cgroup ON containers(capture, cgroup)" },
 	{ "schema_columns", 0, "every table's columns with their meaning (--schema)", schema_cols,
 	  NULL },
 };
@@ -891,6 +903,21 @@ static int scan_lifecycle(struct procs *p)
 	return p->err;
 }
 
+/* The container id of a cgroup, from the capture's cgroup table; NULL when none. */
+static const char *container_of(const struct ebr_sql_capture *c, uint64_t cgroup)
+{
+#if EBR_SQL_HAVE_CGROUPS
+	struct ebr_cgroup_view v;
+
+	if (ebr_reader__cgroup(c->r, cgroup, &v) == 0 && v.container_id[0])
+		return v.container_id;
+#else
+	(void)c;
+	(void)cgroup;
+#endif
+	return NULL;
+}
+
 static int fill_processes(struct ebr_sql *q)
 {
 	sqlite3_stmt *st = NULL;
@@ -913,11 +940,12 @@ static int fill_processes(struct ebr_sql *q)
 		for (size_t i = 0; !err && i < p.n; i++) {
 			const struct proc *r = &p.v[i];
 
-			err = put_row(q, st, "iiiiI" "ttt" "iiit" "n" "II" "NNN" "iit", base + (int64_t)i,
+			err = put_row(q, st, "iiiiI" "ttt" "iiit" "t" "II" "NNN" "iit", base + (int64_t)i,
 				      (int64_t)p.cap->id, (int64_t)r->pid, (int64_t)r->ppid,
 				      r->parent_upid >= 0 ? base + r->parent_upid : (int64_t)0, r->comm, r->exe,
 				      r->cmdline, (int64_t)r->uid, (int64_t)r->gid, (int64_t)r->cgroup,
-				      r->cgroup_path, (int64_t)r->start_ts, (int64_t)r->end_ts, r->exited,
+				      r->cgroup_path, container_of(p.cap, r->cgroup), (int64_t)r->start_ts,
+				      (int64_t)r->end_ts, r->exited,
 				      (int64_t)r->exit_code, r->exited, (int64_t)r->signal, r->exited,
 				      (int64_t)r->core_dumped, (int64_t)r->execs, (int64_t)r->kthread, r->source);
 		}
@@ -981,6 +1009,60 @@ int ebr_sql__create_dims(struct ebr_sql *q)
 	return err;
 }
 
+/* The capture's cgroup table, when this tree reads one (EBR_META_CGROUPS). */
+static int fill_cgroup_table(struct ebr_sql *q, sqlite3_stmt *st)
+{
+	int err = 0;
+
+#if EBR_SQL_HAVE_CGROUPS
+	for (size_t ci = 0; !err && ci < q->n_caps; ci++) {
+		struct ebr_reader *r = q->caps[ci].r;
+
+		for (size_t i = 0; !err && i < ebr_reader__cgroup_count(r); i++) {
+			const struct ebr_cgroup_view *v = ebr_reader__cgroup_at(r, i);
+
+			err = put_row(q, st, "iittttttt", (int64_t)q->caps[ci].id, (int64_t)v->id, v->path,
+				      v->container_id, v->runtime, v->pod_uid, v->pod_namespace, v->pod_name,
+				      v->unit);
+		}
+	}
+#else
+	(void)q;
+	(void)st;
+#endif
+	return err;
+}
+
+/*
+ * Every cgroup the capture's cgroup table knows or a process ran in, with
+ * what the table says of it and how many processes ran there.
+ */
+static int fill_containers(struct ebr_sql *q)
+{
+	sqlite3_stmt *st = NULL;
+	int err = ebr_sql__exec(q, "CREATE TEMP TABLE ebr_cgroups(capture, cgroup, path, container, runtime, "
+				   "pod_uid, pod_namespace, pod_name, unit)");
+
+	if (!err)
+		err = prepare_insert(q, "temp.ebr_cgroups", 9, &st);
+	if (!err)
+		err = fill_cgroup_table(q, st);
+	sqlite3_finalize(st);
+	if (!err)
+		err = ebr_sql__exec(
+			q, "WITH pc AS (SELECT capture, cgroup, count(*) AS n, min(start_ts) AS first, "
+			   "max(cgroup_path) AS path FROM processes GROUP BY capture, cgroup), "
+			   "k AS (SELECT capture, cgroup FROM temp.ebr_cgroups UNION SELECT capture, cgroup FROM pc) "
+			   "INSERT INTO containers SELECT k.capture, k.cgroup, coalesce(nullif(c.path, ''), pc.path), "
+			   "nullif(c.container, ''), nullif(c.runtime, ''), nullif(c.pod_uid, ''), "
+			   "nullif(c.pod_namespace, ''), nullif(c.pod_name, ''), nullif(c.unit, ''), "
+			   "coalesce(pc.n, 0), pc.first FROM k "
+			   "LEFT JOIN temp.ebr_cgroups c ON c.capture = k.capture AND c.cgroup = k.cgroup "
+			   "LEFT JOIN pc ON pc.capture = k.capture AND pc.cgroup = k.cgroup ORDER BY 1, 2");
+	sqlite3_exec(q->db, "DROP TABLE IF EXISTS temp.ebr_cgroups", NULL, NULL, NULL);
+	return err;
+}
+
 int ebr_sql__fill_lazy(struct ebr_sql *q, unsigned which)
 {
 	int err = 0;
@@ -998,9 +1080,7 @@ int ebr_sql__fill_lazy(struct ebr_sql *q, unsigned which)
 	if (!err && (which & EBR_LAZY_PROCESSES))
 		err = fill_processes(q);
 	if (!err && (which & EBR_LAZY_CONTAINERS))
-		err = ebr_sql__exec(q, "INSERT INTO containers SELECT capture, cgroup, max(cgroup_path), "
-				       "NULL, count(*), min(start_ts) FROM processes GROUP BY capture, cgroup "
-				       "ORDER BY capture, cgroup");
+		err = fill_containers(q);
 	if (!err && (which & EBR_LAZY_EVENT_TYPES))
 		err = fill_event_types(q);
 	if (own_tx) {

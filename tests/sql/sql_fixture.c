@@ -9,6 +9,7 @@
 #include "ebpfrec/record_builder.h"
 #include "layout.h"
 #include "schema_internal.h"
+#include "sql_compat.h"
 #include "sql_fixture.h"
 
 /* A made-up type of the custom family, with one field of every kind the SQL layer maps. */
@@ -187,6 +188,36 @@ static int add_meta(struct ebr_writer *w, const struct fixture_opts *o, struct f
 	ebr_buf__free(&b);
 	if (err)
 		return err;
+#if EBR_SQL_HAVE_CGROUPS
+	/* the cgroup table of a tree that records one: cgroup 1000 is a docker container */
+	static const struct {
+		uint64_t id;
+		const char *path, *container, *runtime, *unit;
+	} cgs[] = {
+		{ 1000, "/system.slice/docker-" FIX_CONTAINER ".scope", FIX_CONTAINER, "docker",
+		  "docker-" FIX_CONTAINER ".scope" },
+		{ 1001, "/user.slice/session-1.scope", "", "", "session-1.scope" },
+	};
+
+	for (size_t i = 0; i < sizeof(cgs) / sizeof(cgs[0]); i++) {
+		size_t off = ebr_rec__begin(&b, sizeof(struct ebr_cgroup_info));
+		struct ebr_cgroup_info *c = ebr_rec__at(&b, off);
+
+		c->hdr.type = EBR_T_CGROUP_INFO;
+		c->hdr.cgroup_id = cgs[i].id;
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, path), cgs[i].path, strlen(cgs[i].path));
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, container_id), cgs[i].container,
+				 strlen(cgs[i].container));
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, runtime), cgs[i].runtime,
+				 strlen(cgs[i].runtime));
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, unit), cgs[i].unit, strlen(cgs[i].unit));
+		ebr_rec__end(&b, off);
+	}
+	err = b.err ? b.err : ebr_writer__add_meta(w, EBR_META_CGROUPS, b.p, b.len);
+	ebr_buf__free(&b);
+	if (err)
+		return err;
+#endif
 	add_probe(&b, "handle_exec", "sched/sched_process_exec", 1, 0, "");
 	add_probe(&b, "handle_oom", "oom/mark_victim", 0, -ENOENT, "tracepoint not found");
 	err = b.err ? b.err : ebr_writer__add_meta(w, EBR_META_PROBES, b.p, b.len);

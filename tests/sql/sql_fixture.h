@@ -16,6 +16,8 @@
 
 #define FIX_WIDGET_ID 200
 #define FIX_CONNECT_ID 20
+/* the container of cgroup 1000, where the tree records a cgroup table */
+#define FIX_CONTAINER "0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd"
 
 struct fixture_opts {
 	uint32_t seed;
