@@ -14,9 +14,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ebpfrec export FILE... (--sqlite OUT.db | --csv DIR | --jsonl DIR|-) [options]\n\n"
 		"Write captures out as real tables for other tools, without root.\n\n"
-		"  --sqlite OUT.db   a SQLite database: event_rows, one row per event with every\n"
-		"                    type's columns (indexes on ts, pid, type), views named like\n"
-		"                    the query tables (events, execs, net, exec, ...), and\n"
+		"  --sqlite OUT.db   a SQLite database: a table of events per family (process_rows,\n"
+		"                    syscall_rows, ...; indexes on ts, pid, type), views named\n"
+		"                    like the query tables (events, execs, net, exec, ...), and\n"
 		"                    processes, drops, capture, ...; opens in the stock sqlite3\n"
 		"                    shell and gives the same answers as `query`\n"
 		"  --csv DIR         one CSV file per table (events.csv, exec.csv, processes.csv,\n"

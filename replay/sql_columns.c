@@ -1003,3 +1003,18 @@ int ebr_sql__table_includes(const struct ebr_sql *q, const struct ebr_sql_table 
 	}
 	return 0;
 }
+
+int ebr_sql_table__family(const struct ebr_sql *q, const struct ebr_sql_table *t)
+{
+	if (t->kind == EBR_TBL_FAMILY && t->family >= 0)
+		return t->family;
+	if (!t->type_name)
+		return -1;
+	for (size_t s = 0; s < n_schemas(q); s++) {
+		const struct ebr_type *ty = ebr_schema__type_by_name(schema_at(q, s), t->type_name);
+
+		if (ty)
+			return ty->family;
+	}
+	return -1;
+}

@@ -2,13 +2,13 @@
 /*
  * Export: the captures as real tables, in one pass over the segments.
  *
- * SQLite layout (docs/sql.md): event_rows holds one row per event, the
- * common columns and the union of the types' own columns (indexes on ts,
- * pid, type); views named like the query tables (events, execs, net, exec,
- * ...) select their types and columns from it, so a query gives the same
- * answer on the exported file as on the capture. time, family, host and
- * container are computed in the views, never stored. One row per event is
- * one INSERT: the fastest SQLite will write.
+ * SQLite layout (docs/sql.md): <family>_rows tables hold one row per
+ * event, the common columns and the union of the family's own columns
+ * (indexes on ts, pid, type); views named like the query tables (events,
+ * execs, net, exec, ...) select their rows and columns from them, so a
+ * query gives the same answer on the exported file as on the capture.
+ * time, family, host and container are computed in the views, never
+ * stored. One row per event is one INSERT: the fastest SQLite will write.
  *
  * CSV and JSON Lines: one file per table with the query tables' columns.
  */
@@ -164,87 +164,125 @@ static int exec_owned(struct ebr_sql *q, char *sql)
 }
 
 /*
- * The physical columns of event_rows: the stored common columns, then the
- * union of every type table's own columns (a name shared by two types is
- * one column, as in the family tables). A row fills the common columns and
- * its type's; the others are NULL, which costs a byte.
+ * The physical tables: one per family, <family>_rows (process_rows,
+ * syscall_rows, ...), and other_rows for events no schema describes. Each
+ * holds the stored common columns and the union of its types' own columns
+ * (a name shared by two types is one column, as in the family tables), and
+ * is indexed on ts, pid and type. Per family rather than one table: a row
+ * then carries its family's columns only, which is what keeps SQLite's
+ * INSERT fast once every family is there.
  */
-struct phys_cols {
+struct phys_table {
+	char name[64];
+	int family; /* -1: other_rows */
 	size_t n;
 	const struct ebr_sql_col **cols;
 };
 
-static int phys_index(const struct phys_cols *pc, const char *name)
+struct phys {
+	size_t n;
+	struct phys_table *t;
+	int *of_table; /* [n_tables]: the physical table of each type table, or -1 */
+};
+
+static int phys_col_index(const struct phys_table *pt, const char *name)
 {
-	for (size_t i = 0; i < pc->n; i++)
-		if (!strcmp(pc->cols[i]->name, name))
+	for (size_t i = 0; i < pt->n; i++)
+		if (!strcmp(pt->cols[i]->name, name))
 			return (int)i;
 	return -1;
 }
 
-static int phys_build(struct ebr_sql *q, const struct ebr_sql_table *ev, struct phys_cols *pc)
+static int phys_of_family(const struct phys *ph, int family)
 {
+	for (size_t i = 0; i < ph->n; i++)
+		if (ph->t[i].family == family)
+			return (int)i;
+	return -1;
+}
+
+static int phys_add(struct ebr_sql *q, const struct ebr_sql_table *ev, struct phys *ph, int family)
+{
+	struct phys_table *n = realloc(ph->t, (ph->n + 1) * sizeof(*ph->t));
 	size_t cap = ev->n_cols;
 
+	if (!n)
+		return -ENOMEM;
+	ph->t = n;
+	n = &ph->t[ph->n++];
+	memset(n, 0, sizeof(*n));
+	n->family = family;
+	snprintf(n->name, sizeof(n->name), "%s_rows", family < 0 ? "other" : ebr_family__name((unsigned)family));
 	for (size_t k = 0; k < q->n_tables; k++)
 		cap += q->tables[k].n_cols;
-	pc->cols = calloc(cap + 1, sizeof(*pc->cols));
-	if (!pc->cols)
+	n->cols = calloc(cap + 1, sizeof(*n->cols));
+	if (!n->cols)
 		return -ENOMEM;
 	for (size_t i = 0; i < ev->n_cols; i++)
 		if (!is_generated(&ev->cols[i]))
-			pc->cols[pc->n++] = &ev->cols[i];
-	for (size_t k = 0; k < q->n_tables; k++) {
-		const struct ebr_sql_table *t = &q->tables[k];
-
-		if (t->kind != EBR_TBL_TYPE)
-			continue;
-		for (size_t i = 0; i < t->n_cols; i++)
-			if (!ebr_sql_col__is_common(&t->cols[i]) && phys_index(pc, t->cols[i].name) < 0)
-				pc->cols[pc->n++] = &t->cols[i];
-	}
+			n->cols[n->n++] = &ev->cols[i];
 	return 0;
 }
 
-static char *event_rows_ddl(const struct phys_cols *pc)
+static int phys_build(struct ebr_sql *q, const struct ebr_sql_table *ev, struct phys *ph)
+{
+	int err = phys_add(q, ev, ph, -1);
+
+	ph->of_table = calloc(q->n_tables + 1, sizeof(*ph->of_table));
+	if (!ph->of_table)
+		return -ENOMEM;
+	for (size_t k = 0; !err && k < q->n_tables; k++) {
+		const struct ebr_sql_table *t = &q->tables[k];
+		int fam, i;
+
+		ph->of_table[k] = -1;
+		if (t->kind != EBR_TBL_TYPE)
+			continue;
+		fam = ebr_sql_table__family(q, t);
+		if (fam < 0 || fam == EBR_FAM_META)
+			fam = -1;
+		i = phys_of_family(ph, fam);
+		if (i < 0) {
+			err = phys_add(q, ev, ph, fam);
+			i = (int)ph->n - 1;
+		}
+		ph->of_table[k] = i;
+		for (size_t c = 0; !err && c < t->n_cols; c++)
+			if (!ebr_sql_col__is_common(&t->cols[c]) && phys_col_index(&ph->t[i], t->cols[c].name) < 0)
+				ph->t[i].cols[ph->t[i].n++] = &t->cols[c];
+	}
+	return err;
+}
+
+static void phys_free(struct phys *ph)
+{
+	for (size_t i = 0; i < ph->n; i++)
+		free(ph->t[i].cols);
+	free(ph->t);
+	free(ph->of_table);
+}
+
+static char *phys_ddl(const struct phys_table *pt)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
 	char qn[160];
 
-	sqlite3_str_appendall(s, "CREATE TABLE out.event_rows(");
-	for (size_t i = 0; i < pc->n; i++)
-		sqlite3_str_appendf(s, "%s%s %s", i ? ", " : "", ebr_sql__quote(pc->cols[i]->name, qn, sizeof(qn)),
-				    decl_name(pc->cols[i]->decl));
+	sqlite3_str_appendf(s, "CREATE TABLE out.%s(", pt->name);
+	for (size_t i = 0; i < pt->n; i++)
+		sqlite3_str_appendf(s, "%s%s %s", i ? ", " : "", ebr_sql__quote(pt->cols[i]->name, qn, sizeof(qn)),
+				    decl_name(pt->cols[i]->decl));
 	sqlite3_str_appendall(s, ")");
 	return sqlite3_str_finish(s);
 }
 
-/* `type = 'a'` or `type IN ('a', 'b')` for the type tables a view covers; NULL: none. */
-static void append_type_filter(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v)
+/* One SELECT of view v's columns from physical table pt (NULL for the columns it lacks). */
+static void append_select(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v,
+			  const struct phys_table *pt)
 {
-	int n = 0;
+	char qn[160], prefix[80];
 
-	if (v->kind == EBR_TBL_EVENTS)
-		return;
-	if (v->kind == EBR_TBL_TYPE) {
-		sqlite3_str_appendf(s, " WHERE type = %Q", v->type_name);
-		return;
-	}
-	for (size_t k = 0; k < q->n_tables; k++) {
-		if (!ebr_sql__table_includes(q, v, &q->tables[k]))
-			continue;
-		sqlite3_str_appendf(s, "%s%Q", n++ ? ", " : " WHERE type IN (", q->tables[k].type_name);
-	}
-	sqlite3_str_appendall(s, n ? ")" : " WHERE 0");
-}
-
-/* A view per query table, with its exact columns, over event_rows. */
-static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
-{
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160];
-
-	sqlite3_str_appendf(s, "CREATE VIEW out.%s AS SELECT ", ebr_sql__quote(v->name, qn, sizeof(qn)));
+	snprintf(prefix, sizeof(prefix), "%s.", pt->name);
+	sqlite3_str_appendall(s, "SELECT ");
 	for (size_t i = 0; i < v->n_cols; i++) {
 		const struct ebr_sql_col *c = &v->cols[i];
 
@@ -252,14 +290,48 @@ static char *view_ddl(struct ebr_sql *q, const struct ebr_sql_table *v)
 		if (i)
 			sqlite3_str_appendall(s, ", ");
 		if (is_generated(c)) {
-			append_derived(q, s, c, "event_rows.");
+			append_derived(q, s, c, prefix);
 			sqlite3_str_appendf(s, " AS %s", qn);
-		} else {
+		} else if (phys_col_index(pt, c->name) >= 0) {
 			sqlite3_str_appendall(s, qn);
+		} else {
+			sqlite3_str_appendf(s, "NULL AS %s", qn);
 		}
 	}
-	sqlite3_str_appendall(s, " FROM event_rows");
-	append_type_filter(q, s, v);
+	sqlite3_str_appendf(s, " FROM %s", pt->name);
+}
+
+/* A view per query table, with its exact columns, over the physical tables. */
+static char *view_ddl(struct ebr_sql *q, const struct phys *ph, const struct ebr_sql_table *v)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	char qn[160];
+	int fam, i;
+
+	sqlite3_str_appendf(s, "CREATE VIEW out.%s AS ", ebr_sql__quote(v->name, qn, sizeof(qn)));
+	if (v->kind == EBR_TBL_EVENTS) {
+		for (size_t k = 0; k < ph->n; k++) {
+			if (k)
+				sqlite3_str_appendall(s, " UNION ALL ");
+			append_select(q, s, v, &ph->t[k]);
+		}
+		return sqlite3_str_finish(s);
+	}
+	fam = ebr_sql_table__family(q, v);
+	if (fam < 0 || fam == EBR_FAM_META)
+		fam = -1;
+	i = phys_of_family(ph, fam);
+	if (i < 0) {
+		/* no type of this family in any schema: the columns, no rows */
+		append_select(q, s, v, &ph->t[0]);
+		sqlite3_str_appendall(s, " WHERE 0");
+		return sqlite3_str_finish(s);
+	}
+	append_select(q, s, v, &ph->t[i]);
+	if (v->kind == EBR_TBL_TYPE || v->family < 0)
+		sqlite3_str_appendf(s, " WHERE type = %Q", v->type_name);
+	else if (fam < 0)
+		sqlite3_str_appendall(s, " WHERE 0");
 	return sqlite3_str_finish(s);
 }
 
@@ -273,7 +345,8 @@ struct batch {
 	const struct ebr_sql_table *t;
 };
 
-static int batch_prepare(struct ebr_sql *q, struct batch *b, const struct ebr_sql_table *t, int own)
+static int batch_prepare(struct ebr_sql *q, struct batch *b, const struct ebr_sql_table *t, int own,
+			 const char *into)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
 	char qn[160], *sql;
@@ -283,7 +356,7 @@ static int batch_prepare(struct ebr_sql *q, struct batch *b, const struct ebr_sq
 	b->phys = calloc(t->n_cols + 1, sizeof(*b->phys));
 	if (!b->phys)
 		return -ENOMEM;
-	sqlite3_str_appendall(s, "INSERT INTO out.event_rows(rowid");
+	sqlite3_str_appendf(s, "INSERT INTO out.%s(rowid", into);
 	b->per_row = 1;
 	for (size_t i = 0; i < t->n_cols; i++) {
 		const struct ebr_sql_col *c = &t->cols[i];
@@ -371,7 +444,7 @@ struct exporter {
 	struct ebr_sql *q;
 	const struct ebr_sql_table *ev;
 	int16_t *map;
-	struct phys_cols pc;
+	struct phys ph;
 	struct batch evb; /* events of types no table describes: common columns only */
 	struct batch *tb; /* [n_tables] */
 	struct ebr_sql_buf buf;
@@ -380,11 +453,11 @@ struct exporter {
 static int prepare_batches(struct exporter *x)
 {
 	struct ebr_sql *q = x->q;
-	int err = batch_prepare(q, &x->evb, x->ev, 0);
+	int err = batch_prepare(q, &x->evb, x->ev, 0, x->ph.t[0].name);
 
 	for (size_t k = 0; !err && k < q->n_tables; k++)
 		if (q->tables[k].kind == EBR_TBL_TYPE)
-			err = batch_prepare(q, &x->tb[k], &q->tables[k], 1);
+			err = batch_prepare(q, &x->tb[k], &q->tables[k], 1, x->ph.t[x->ph.of_table[k]].name);
 	return err;
 }
 
@@ -477,19 +550,22 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 	}
 	err = ebr_sql__fill_all(q);
 	if (!err)
-		err = phys_build(q, x.ev, &x.pc);
+		err = phys_build(q, x.ev, &x.ph);
 	if (!err)
 		err = ebr_sql__exec(q, "BEGIN");
-	if (!err)
-		err = exec_owned(q, event_rows_ddl(&x.pc));
-	/*
-	 * ts and type are kept while rows go in: both only ever grow at a few
-	 * places (time order, one end per type), which costs less than sorting
-	 * them afterwards. pid is all over the tree: sorted at the end.
-	 */
-	if (!err && !o->no_index)
-		err = ebr_sql__exec(q, "CREATE INDEX out.event_rows_ts ON event_rows(ts);"
-				       "CREATE INDEX out.event_rows_type ON event_rows(type);");
+	for (size_t i = 0; !err && i < x.ph.n; i++) {
+		err = exec_owned(q, phys_ddl(&x.ph.t[i]));
+		/*
+		 * ts and type are kept while rows go in: both only ever grow at a
+		 * few places (time order, one end per type), which costs less than
+		 * sorting them afterwards. pid is all over the tree: sorted at the end.
+		 */
+		if (!err && !o->no_index)
+			err = exec_owned(q, sqlite3_mprintf("CREATE INDEX out.%s_ts ON %s(ts);"
+							   "CREATE INDEX out.%s_type ON %s(type);",
+							   x.ph.t[i].name, x.ph.t[i].name, x.ph.t[i].name,
+							   x.ph.t[i].name));
+	}
 	if (!err)
 		err = prepare_batches(&x);
 	t0 = now_s();
@@ -500,21 +576,22 @@ static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, 
 		err = batch_finish(q, &x.evb, &dummy);
 	for (size_t k = 0; !err && k < q->n_tables; k++)
 		err = batch_finish(q, &x.tb[k], &dummy);
-	if (!err && dummy)
-		err = ebr_sql__exec(q, "DELETE FROM out.event_rows WHERE rowid < 0");
+	for (size_t i = 0; !err && dummy && i < x.ph.n; i++)
+		err = exec_owned(q, sqlite3_mprintf("DELETE FROM out.%s WHERE rowid < 0", x.ph.t[i].name));
 	st->rows = st->events;
 	st->write_s = now_s() - t0;
 	st->write_cpu_s = cpu_s() - c0;
 	for (size_t k = 0; !err && k < q->n_tables; k++)
-		err = exec_owned(q, view_ddl(q, &q->tables[k]));
+		err = exec_owned(q, view_ddl(q, &x.ph, &q->tables[k]));
 	if (!err)
 		err = copy_dims(q);
 	if (!err)
 		err = write_meta(q, cache_key);
 	t0 = now_s();
 	c0 = cpu_s();
-	if (!err && !o->no_index)
-		err = ebr_sql__exec(q, "CREATE INDEX out.event_rows_pid ON event_rows(pid);");
+	for (size_t i = 0; !err && !o->no_index && i < x.ph.n; i++)
+		err = exec_owned(q, sqlite3_mprintf("CREATE INDEX out.%s_pid ON %s(pid)", x.ph.t[i].name,
+						   x.ph.t[i].name));
 	st->index_s = now_s() - t0;
 	st->index_cpu_s = cpu_s() - c0;
 	if (!err)
@@ -531,7 +608,7 @@ out:
 		free(x.tb[k].phys);
 	}
 	ebr_sql_buf__free(&x.buf);
-	free(x.pc.cols);
+	phys_free(&x.ph);
 	free(x.tb);
 	free(x.map);
 	return err;

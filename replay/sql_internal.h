@@ -119,6 +119,8 @@ void ebr_sql_buf__json_str(struct ebr_sql_buf *b, const char *s, size_t n);
 int ebr_sql__build_tables(struct ebr_sql *q);
 void ebr_sql__free_tables(struct ebr_sql *q);
 const struct ebr_sql_table *ebr_sql__table(const struct ebr_sql *q, const char *name);
+/* The family of a type table, or of a family table (-1: none known). */
+int ebr_sql_table__family(const struct ebr_sql *q, const struct ebr_sql_table *t);
 /* Whether a type table's events are also rows of table t (a family table, or events). */
 int ebr_sql__table_includes(const struct ebr_sql *q, const struct ebr_sql_table *t,
 			    const struct ebr_sql_table *type_table);

@@ -154,8 +154,8 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		got=$(sqlite3 -csv "$TMP/ab.db" "$q")
 		expect_eq "sqlite3 shell: $q" "$got" "$want"
 	done
-	got=$(sqlite3 "$TMP/ab.db" "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_rows' ORDER BY name)")
-	expect_eq "indexes" "$got" "event_rows_pid,event_rows_ts,event_rows_type"
+	got=$(sqlite3 "$TMP/ab.db" "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'process_rows' ORDER BY name)")
+	expect_eq "indexes" "$got" "process_rows_pid,process_rows_ts,process_rows_type"
 else
 	echo "SKIP: the sqlite3 shell is not installed (apt install sqlite3); the exported .db was checked through the SQLite library in test_sql only"
 fi

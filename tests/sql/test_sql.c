@@ -814,12 +814,22 @@ static void test_export_sqlite(void **state)
 	}
 	/* the indexes the issue asks for exist and are used */
 	char *plan = dump_db(db, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
-				 "type = 'index' AND tbl_name = 'event_rows' ORDER BY name)");
+				 "type = 'index' AND tbl_name = 'process_rows' ORDER BY name)");
 
-	assert_string_equal(plan, "tevent_rows_pid,event_rows_ts,event_rows_type|\n");
+	assert_string_equal(plan, "tprocess_rows_pid,process_rows_ts,process_rows_type|\n");
+	free(plan);
+	/* every table of events has the three */
+	plan = dump_db(db, "SELECT count(*) FROM sqlite_master m WHERE type = 'table' AND name LIKE '%_rows' "
+			   "AND (SELECT count(*) FROM sqlite_master i WHERE i.type = 'index' AND i.tbl_name = m.name "
+			   "AND i.name IN (m.name || '_ts', m.name || '_pid', m.name || '_type')) != 3");
+	assert_string_equal(plan, "i0|\n");
 	free(plan);
 	plan = dump_db(db, "EXPLAIN QUERY PLAN SELECT * FROM events WHERE ts > 5");
-	assert_non_null(strstr(plan, "event_rows_ts"));
+	assert_non_null(strstr(plan, "process_rows_ts"));
+	assert_non_null(strstr(plan, "network_rows_ts"));
+	free(plan);
+	plan = dump_db(db, "EXPLAIN QUERY PLAN SELECT * FROM exits WHERE pid = 5");
+	assert_non_null(strstr(plan, "process_rows_pid"));
 	free(plan);
 	sqlite3_close(db);
 	ebr_sql__close(q);
