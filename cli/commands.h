@@ -26,5 +26,7 @@ int cmd_top(int argc, char **argv);
 int cmd_trace_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -38,6 +38,8 @@ static const struct ebr_command commands[] = {
 	{ "stats", cmd_stats, "statistics and health of the recorders running here" },
 	{ "replay", cmd_replay, "print a capture's events as text or JSON" },
 	{ "info", cmd_info, "describe a capture: host, time span, counts, drops, probes" },
+	{ "query", cmd_query, "run SQL over captures (docs/sql.md)" },
+	{ "export", cmd_export, "write captures as a SQLite database, CSV or JSON Lines" },
 	{ "slice", cmd_slice, "copy a time window / some event types into a new capture" },
 	{ "merge", cmd_merge, "combine captures (e.g. of several hosts) in time order" },
 	{ "redact", cmd_redact, "hash or remove arguments, paths and addresses before sharing" },
@@ -61,7 +63,8 @@ static void usage(FILE *out)
 		     "  ebpfrec replay t.ebc --output json              every event as JSON lines\n"
 		     "  ebpfrec info t.ebc                              what is in a capture\n"
 		     "  ebpfrec top t.ebc                               top processes, latency histograms\n"
-		     "  ebpfrec report t.ebc -o t.html                  charts in one HTML file\n\n"
+		     "  ebpfrec report t.ebc -o t.html                  charts in one HTML file\n"
+		     "  ebpfrec query t.ebc \"SELECT * FROM exits\"       SQL over a capture\n\n"
 		     "`ebpfrec COMMAND --help` describes a command. Version %s.\n",
 		EBR_VERSION);
 }

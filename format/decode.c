@@ -174,13 +174,15 @@ static void text_strlist(FILE *out, const char *s, size_t len)
 	putc(']', out);
 }
 
-static void format_ip(const uint8_t *a, char *buf, size_t len)
+char *ebr_format_ip(const uint8_t addr[16], char *buf, size_t len)
 {
+	const uint8_t *a = addr;
+
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	if (!memcmp(a, v4mapped, 12)) {
 		snprintf(buf, len, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-		return;
+		return buf;
 	}
 	/* RFC 5952 short form: the longest run of zero groups becomes "::" */
 	uint16_t g[8];
@@ -210,6 +212,7 @@ static void format_ip(const uint8_t *a, char *buf, size_t len)
 		}
 		o += (size_t)snprintf(buf + o, len - o, "%s%x", o && buf[o - 1] != ':' ? ":" : "", g[i]);
 	}
+	return buf;
 }
 
 static void text_value(struct ebr_decoder *d, const struct ebr_field *f,
@@ -232,7 +235,7 @@ static void text_value(struct ebr_decoder *d, const struct ebr_field *f,
 		text_strlist(out, s, len);
 		return;
 	case EBR_FK_IPADDR:
-		format_ip((const uint8_t *)rec + f->offset, buf, sizeof(buf));
+		ebr_format_ip((const uint8_t *)rec + f->offset, buf, sizeof(buf));
 		fputs(buf, out);
 		return;
 	case EBR_FK_BYTES:
@@ -462,7 +465,7 @@ static void json_field(struct ebr_decoder *d, const struct ebr_field *f,
 		json_strlist(out, s, len);
 		return;
 	case EBR_FK_IPADDR:
-		format_ip((const uint8_t *)rec + f->offset, buf, sizeof(buf));
+		ebr_format_ip((const uint8_t *)rec + f->offset, buf, sizeof(buf));
 		json_string(out, buf, strlen(buf));
 		return;
 	case EBR_FK_BYTES:

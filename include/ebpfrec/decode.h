@@ -56,6 +56,9 @@ void ebr_json_string(FILE *out, const char *s, size_t len);
 /* The type's name, or "type_<id>" for a type the schema does not know. */
 const char *ebr_decoder__type_name(struct ebr_decoder *d, unsigned type);
 
+/* "1.2.3.4" for an IPv4-mapped address, RFC 5952 text otherwise; returns buf. */
+char *ebr_format_ip(const uint8_t addr[16], char *buf, size_t len);
+
 /* "2026-11-26T22:40:01.123456789Z"; returns buf. */
 char *ebr_format_wall_time(uint64_t wall_ns, char *buf, size_t len);
 

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The `severity` column: the filter engine's severity (format/severity.c,
+ * docs/filter.md), so `severity = 'error'` in SQL and `severity >= error`
+ * in a filter pick the same events. Its per-type plan is resolved once per
+ * capture, not per row. A tree without the severity model leaves the
+ * column NULL (sql_compat.h).
+ */
+#include <stdlib.h>
+
+#include "sql_compat.h"
+#include "sql_internal.h"
+
+#if EBR_SQL_HAVE_SEVERITY
+#include "ebpfrec/severity.h"
+#include "severity_plan.h"
+
+struct ebr_sql_sev {
+	uint8_t known[EBR_T_MAX + 1];
+	struct ebr_severity_plan plan[EBR_T_MAX + 1];
+};
+
+struct ebr_sql_sev *ebr_sql_sev__new(const struct ebr_schema *s)
+{
+	struct ebr_sql_sev *sev = calloc(1, sizeof(*sev));
+
+	if (!sev)
+		return NULL;
+	for (size_t i = 0; i < ebr_schema__type_count(s); i++) {
+		const struct ebr_type *t = ebr_schema__type_at(s, i);
+
+		if (ebr_schema__type(s, t->id) != t)
+			continue;
+		ebr_severity_plan__init(&sev->plan[t->id], t);
+		sev->known[t->id] = 1;
+	}
+	return sev;
+}
+
+const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec)
+{
+	if (rec->type > EBR_T_MAX || !sev->known[rec->type])
+		return NULL;
+	return ebr_severity__name(ebr_severity_plan__eval(&sev->plan[rec->type], rec));
+}
+
+#else
+
+struct ebr_sql_sev {
+	int unused;
+};
+
+struct ebr_sql_sev *ebr_sql_sev__new(const struct ebr_schema *s)
+{
+	(void)s;
+	return calloc(1, sizeof(struct ebr_sql_sev));
+}
+
+const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec)
+{
+	(void)sev;
+	(void)rec;
+	return NULL;
+}
+
+#endif
+
+void ebr_sql_sev__free(struct ebr_sql_sev *sev)
+{
+	free(sev);
+}
