@@ -45,7 +45,6 @@ static const struct ebr_command commands[] = {
 	{ "redact", cmd_redact, "hash or remove arguments, paths and addresses before sharing" },
 	{ "repair", cmd_repair, "give a cut or unclosed capture a fresh index and footer" },
 	{ "top", cmd_top, "top processes, syscalls, files, peers; syscall latency histograms" },
-	{ "trace-export", cmd_trace_export, "write a capture as a Chrome trace for Perfetto" },
 	{ "report", cmd_report, "write a self-contained HTML report with charts" },
 	{ "doctor", cmd_doctor, "can this machine record? checks, probe test, loaded programs" },
 };

@@ -12,8 +12,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ebpfrec export FILE... (--sqlite OUT.db | --csv DIR | --jsonl DIR|-) [options]\n\n"
+		"usage: ebpfrec export FILE... (--sqlite OUT.db | --csv DIR | --jsonl DIR|-) [options]\n"
+		"       ebpfrec export FILE --chrome-trace OUT.json [options]  (see --chrome-trace --help)\n\n"
 		"Write captures out as real tables for other tools, without root.\n\n"
+		"  --chrome-trace OUT.json\n"
+		"                    a Chrome trace (Trace Event Format) for the Perfetto UI and\n"
+		"                    chrome://tracing: threads as tracks, syscalls as slices,\n"
+		"                    connections, counters (docs/visualize.md)\n"
 		"  --sqlite OUT.db   a SQLite database: a table of events per family (process_rows,\n"
 		"                    syscall_rows, ...; indexes on ts, pid, type), views named\n"
 		"                    like the query tables (events, execs, net, exec, ...), and\n"
@@ -36,6 +41,11 @@ static void usage(FILE *out)
 
 int cmd_export(int argc, char **argv)
 {
+	/* the Chrome trace has options of its own: hand the whole command line over */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--chrome-trace") || !strncmp(argv[i], "--chrome-trace=", 15))
+			return cmd_trace_export(argc, argv);
+
 	enum { OPT_SQLITE = 256, OPT_CSV, OPT_JSONL, OPT_FORCE, OPT_NO_INDEX, OPT_STATS };
 	static const struct option longopts[] = {
 		{ "sqlite", required_argument, NULL, OPT_SQLITE },

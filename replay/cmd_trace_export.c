@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `ebpfrec trace-export`: a capture as a Chrome trace (Perfetto UI,
+ * `ebpfrec export`: a capture as a Chrome trace (Perfetto UI,
  * chrome://tracing). A separate command for now; it is meant to become
  * `ebpfrec export FILE --chrome-trace OUT.json` beside the SQL exports.
  */
@@ -27,7 +27,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ebpfrec trace-export FILE --chrome-trace OUT.json [--from T] [--to T]\n"
+		"usage: ebpfrec export FILE --chrome-trace OUT.json [--from T] [--to T]\n"
 		"                            [--type NAMES] [--no-counters] [--bucket D] [-q]\n\n"
 		"Write a capture as a Chrome trace (Trace Event Format JSON) that the Perfetto UI\n"
 		"(ui.perfetto.dev, works offline once loaded) and chrome://tracing open: one track\n"
@@ -48,9 +48,9 @@ static void usage(FILE *out)
 		"  -q, --quiet             no size estimate or summary on stderr\n"
 		"  -h, --help              this text\n\n"
 		"examples:\n"
-		"  ebpfrec trace-export t.ebc --chrome-trace t.json\n"
-		"  ebpfrec trace-export t.ebc --chrome-trace t.json --from 10 --to 12\n"
-		"  ebpfrec trace-export t.ebc --chrome-trace t.json --type process,network,file\n");
+		"  ebpfrec export t.ebc --chrome-trace t.json\n"
+		"  ebpfrec export t.ebc --chrome-trace t.json --from 10 --to 12\n"
+		"  ebpfrec export t.ebc --chrome-trace t.json --type process,network,file\n");
 }
 
 /*
@@ -93,13 +93,13 @@ static int export_to(struct ebr_reader *r, const struct chrome_trace_opts *o, co
 		return export_chrome_trace(r, o, stdout);
 	/* the file appears whole or not at all: readers never see half a trace */
 	if (asprintf(&tmp, "%s.partial", out_path) < 0) {
-		fprintf(stderr, "ebpfrec trace-export: out of memory\n");
+		fprintf(stderr, "ebpfrec export: out of memory\n");
 		return -ENOMEM;
 	}
 	f = fopen(tmp, "w");
 	if (!f) {
 		err = -errno;
-		fprintf(stderr, "ebpfrec trace-export: cannot create %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "ebpfrec export: cannot create %s: %s\n", tmp, strerror(errno));
 		free(tmp);
 		*exit_code = EXIT_FAIL;
 		return err;
@@ -107,11 +107,11 @@ static int export_to(struct ebr_reader *r, const struct chrome_trace_opts *o, co
 	err = export_chrome_trace(r, o, f);
 	if (fclose(f) && !err) {
 		err = -errno;
-		fprintf(stderr, "ebpfrec trace-export: writing %s failed: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "ebpfrec export: writing %s failed: %s\n", tmp, strerror(errno));
 	}
 	if (!err && rename(tmp, out_path)) {
 		err = -errno;
-		fprintf(stderr, "ebpfrec trace-export: cannot rename %s to %s: %s\n", tmp, out_path,
+		fprintf(stderr, "ebpfrec export: cannot rename %s to %s: %s\n", tmp, out_path,
 			strerror(errno));
 	}
 	if (err)
@@ -160,7 +160,7 @@ int cmd_trace_export(int argc, char **argv)
 			break;
 		case 'B':
 			if (parse_duration(optarg, &o.bucket_ns) || o.bucket_ns < 1000) {
-				fprintf(stderr, "ebpfrec trace-export: invalid --bucket '%s': a duration of at "
+				fprintf(stderr, "ebpfrec export: invalid --bucket '%s': a duration of at "
 						"least 1us, e.g. 10ms, 1s\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -178,35 +178,35 @@ int cmd_trace_export(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !out_path) {
 		if (optind == argc - 1)
-			fprintf(stderr, "ebpfrec trace-export: say where to write: --chrome-trace OUT.json\n");
+			fprintf(stderr, "ebpfrec export: say where to write: --chrome-trace OUT.json\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	r = ebr_reader__open(argv[optind]);
 	if (!r)
 		return EXIT_FAIL;
-	if ((types && viz_parse_types(ebr_reader__schema(r), types, o.type_bitmap, "trace-export")) ||
-	    viz_parse_window(from, to, ebr_reader__info(r), &o.from_ts, &o.to_ts, "trace-export")) {
+	if ((types && viz_parse_types(ebr_reader__schema(r), types, o.type_bitmap, "export")) ||
+	    viz_parse_window(from, to, ebr_reader__info(r), &o.from_ts, &o.to_ts, "export")) {
 		ebr_reader__close(r);
 		return EXIT_USAGE;
 	}
 	est = estimate_events(r, o.type_bitmap, o.from_ts, o.to_ts);
 	if (!quiet)
-		fprintf(stderr, "ebpfrec trace-export: about %" PRIu64 " events to export, roughly %s of JSON\n",
+		fprintf(stderr, "ebpfrec export: about %" PRIu64 " events to export, roughly %s of JSON\n",
 			est, human_bytes(est * BYTES_PER_EVENT, b1, sizeof(b1)));
 	if (est * BYTES_PER_EVENT > BIG_TRACE)
-		fprintf(stderr, "ebpfrec trace-export: that is more than the Perfetto UI handles comfortably "
+		fprintf(stderr, "ebpfrec export: that is more than the Perfetto UI handles comfortably "
 				"in a browser tab; --from/--to or --type make it smaller\n");
 	if (!export_to(r, &o, out_path, &ret)) {
 		ret = out_path[0] == '-' && !out_path[1] ? finish_stdout() : EXIT_OK;
 		if (!quiet)
-			fprintf(stderr, "ebpfrec trace-export: wrote %s: %s, %" PRIu64 " events in: %" PRIu64
+			fprintf(stderr, "ebpfrec export: wrote %s: %s, %" PRIu64 " events in: %" PRIu64
 					" slices, %" PRIu64 " instants, %" PRIu64 " connections, %" PRIu64
 					" counter samples, %" PRIu64 " names\n",
 				out_path, human_bytes(st.bytes, b1, sizeof(b1)), st.records, st.slices, st.instants,
 				st.connections, st.counters, st.metadata);
 		if (!quiet && (st.moved || st.unplaced))
-			fprintf(stderr, "ebpfrec trace-export: to keep each thread's slices nested, %" PRIu64
+			fprintf(stderr, "ebpfrec export: to keep each thread's slices nested, %" PRIu64
 					" slices start later than recorded and %" PRIu64 " are shown as instants\n",
 				st.moved, st.unplaced);
 	} else {

@@ -15,12 +15,9 @@
 #include "ebpfrec/decode.h"
 #include "internal.h"
 #include "names.h"
-#include "sql_compat.h"
 #include "sql_internal.h"
 
-#if EBR_SQL_HAVE_CGROUPS
 #include "ebpfrec/container.h"
-#endif
 
 struct common_col {
 	const char *name;
@@ -256,13 +253,11 @@ static const char *hint_doc(unsigned hint)
 	case EBR_FH_DIRECTION: return "direction";
 	case EBR_FH_ERRNO_POS: return "errno, 0 for none";
 	case EBR_FH_DROP_REASON: return "drop reason";
-#if EBR_SQL_HAVE_NAMES
 	case EBR_FH_OCTAL: return "mode bits; printf('%o', col) shows octal";
 	case EBR_FH_FILE_OP: return "file operation";
 	case EBR_FH_FTYPE: return "file type";
 	case EBR_FH_PROTO: return "IP protocol number";
 	case EBR_FH_HEX_ERRNO: return "an address, or -errno on failure";
-#endif
 	default: return NULL;
 	}
 }
@@ -294,17 +289,14 @@ static int is_common_name(const char *name)
 /* A field that holds an errno: negative on failure, or positive. */
 static int is_errno_hint(unsigned hint)
 {
-#if EBR_SQL_HAVE_NAMES
 	if (hint == EBR_FH_HEX_ERRNO)
 		return 1;
-#endif
 	return hint == EBR_FH_ERRNO || hint == EBR_FH_ERRNO_POS;
 }
 
 /* A field whose value has a name (derived column <field>_name). */
 static int is_enum_hint(unsigned hint)
 {
-#if EBR_SQL_HAVE_NAMES
 	switch (hint) {
 	case EBR_FH_SYSCALL:
 	case EBR_FH_TCP_STATE:
@@ -315,21 +307,13 @@ static int is_enum_hint(unsigned hint)
 	case EBR_FH_FTYPE:
 		return 1;
 	}
-#else
-	(void)hint;
-#endif
 	return 0;
 }
 
 /* A flags field whose bits have names (derived column <field>_names). */
 static int is_flags_hint(unsigned hint)
 {
-#if EBR_SQL_HAVE_NAMES
 	return hint == EBR_FH_OPEN_FLAGS || hint == EBR_FH_PROT || hint == EBR_FH_MAP_FLAGS;
-#else
-	(void)hint;
-	return 0;
-#endif
 }
 
 /* The type's own columns, in order, as (name, src, decl, field, doc). */
@@ -803,7 +787,6 @@ static void field_value(const struct ebr_field *f, const struct ebr_event_header
 static void name_value(const struct ebr_sql_capture *cap, enum ebr_sql_src src, const struct ebr_field *f,
 		       const struct ebr_event_header *rec, struct ebr_sql_val *v, struct ebr_sql_buf *buf)
 {
-#if EBR_SQL_HAVE_NAMES
 	unsigned x = (unsigned)ebr_field__u64(f, rec);
 	const char *name = NULL;
 
@@ -847,14 +830,6 @@ static void name_value(const struct ebr_sql_capture *cap, enum ebr_sql_src src, 
 		set_text(v, name, strlen(name));
 		v->stable = 1; /* the name tables are static */
 	}
-#else
-	(void)cap;
-	(void)src;
-	(void)f;
-	(void)rec;
-	(void)v;
-	(void)buf;
-#endif
 }
 
 void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col *col,
@@ -919,7 +894,6 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 		set_int(v, (int64_t)rec->cgroup_id);
 		return;
 	case EBR_SRC_CONTAINER: {
-#if EBR_SQL_HAVE_CGROUPS
 		struct ebr_cgroup_view cg;
 
 		/* the capture's cgroup table; its strings live as long as the reader */
@@ -927,7 +901,6 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 			set_text(v, cg.container_id, strlen(cg.container_id));
 			v->stable = 1;
 		}
-#endif
 		return;
 	}
 	case EBR_SRC_SEVERITY: {

@@ -3,15 +3,12 @@
  * The `severity` column: the filter engine's severity (format/severity.c,
  * docs/filter.md), so `severity = 'error'` in SQL and `severity >= error`
  * in a filter pick the same events. Its per-type plan is resolved once per
- * capture, not per row. A tree without the severity model leaves the
- * column NULL (sql_compat.h).
+ * capture, not per row.
  */
 #include <stdlib.h>
 
-#include "sql_compat.h"
 #include "sql_internal.h"
 
-#if EBR_SQL_HAVE_SEVERITY
 #include "ebpfrec/severity.h"
 #include "severity_plan.h"
 
@@ -44,26 +41,6 @@ const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_even
 	return ebr_severity__name(ebr_severity_plan__eval(&sev->plan[rec->type], rec));
 }
 
-#else
-
-struct ebr_sql_sev {
-	int unused;
-};
-
-struct ebr_sql_sev *ebr_sql_sev__new(const struct ebr_schema *s)
-{
-	(void)s;
-	return calloc(1, sizeof(struct ebr_sql_sev));
-}
-
-const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec)
-{
-	(void)sev;
-	(void)rec;
-	return NULL;
-}
-
-#endif
 
 void ebr_sql_sev__free(struct ebr_sql_sev *sev)
 {

@@ -17,12 +17,9 @@
 #include "internal.h"
 #include "layout.h"
 #include "names.h"
-#include "sql_compat.h"
 #include "sql_internal.h"
 
-#if EBR_SQL_HAVE_CGROUPS
 #include "ebpfrec/container.h"
-#endif
 
 struct dim_col {
 	const char *name;
@@ -906,15 +903,10 @@ static int scan_lifecycle(struct procs *p)
 /* The container id of a cgroup, from the capture's cgroup table; NULL when none. */
 static const char *container_of(const struct ebr_sql_capture *c, uint64_t cgroup)
 {
-#if EBR_SQL_HAVE_CGROUPS
 	struct ebr_cgroup_view v;
 
 	if (ebr_reader__cgroup(c->r, cgroup, &v) == 0 && v.container_id[0])
 		return v.container_id;
-#else
-	(void)c;
-	(void)cgroup;
-#endif
 	return NULL;
 }
 
@@ -1014,7 +1006,6 @@ static int fill_cgroup_table(struct ebr_sql *q, sqlite3_stmt *st)
 {
 	int err = 0;
 
-#if EBR_SQL_HAVE_CGROUPS
 	for (size_t ci = 0; !err && ci < q->n_caps; ci++) {
 		struct ebr_reader *r = q->caps[ci].r;
 
@@ -1026,10 +1017,6 @@ static int fill_cgroup_table(struct ebr_sql *q, sqlite3_stmt *st)
 				      v->unit);
 		}
 	}
-#else
-	(void)q;
-	(void)st;
-#endif
 	return err;
 }
 

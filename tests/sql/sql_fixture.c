@@ -9,7 +9,6 @@
 #include "ebpfrec/record_builder.h"
 #include "layout.h"
 #include "schema_internal.h"
-#include "sql_compat.h"
 #include "sql_fixture.h"
 
 /* A made-up type of the custom family, with one field of every kind the SQL layer maps. */
@@ -188,7 +187,6 @@ static int add_meta(struct ebr_writer *w, const struct fixture_opts *o, struct f
 	ebr_buf__free(&b);
 	if (err)
 		return err;
-#if EBR_SQL_HAVE_CGROUPS
 	/* the cgroup table of a tree that records one: cgroup 1000 is a docker container */
 	static const struct {
 		uint64_t id;
@@ -217,7 +215,6 @@ static int add_meta(struct ebr_writer *w, const struct fixture_opts *o, struct f
 	ebr_buf__free(&b);
 	if (err)
 		return err;
-#endif
 	add_probe(&b, "handle_exec", "sched/sched_process_exec", 1, 0, "");
 	add_probe(&b, "handle_oom", "oom/mark_victim", 0, -ENOENT, "tracepoint not found");
 	err = b.err ? b.err : ebr_writer__add_meta(w, EBR_META_PROBES, b.p, b.len);

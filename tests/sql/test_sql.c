@@ -15,7 +15,6 @@
 #include "ebpfrec/decode.h"
 #include "ebpfrec/log.h"
 #include "sql.h"
-#include "sql_compat.h"
 #include "sql_fixture.h"
 
 struct env {
@@ -358,7 +357,6 @@ static void test_severity_and_container(void **state)
 
 	(void)state;
 	(void)n_events;
-#if EBR_SQL_HAVE_SEVERITY
 	/* format/severity.c: exit core_dumped critical, signal error, exit_code notice; -errno warning */
 	assert_int_equal(q_int(q, "SELECT count(*) FROM exits WHERE severity = 'critical'"), E.ta.core_dumps);
 	assert_int_equal(q_int(q, "SELECT count(*) FROM exits WHERE severity = 'error'"),
@@ -372,11 +370,6 @@ static void test_severity_and_container(void **state)
 	/* the events table says the same as the type tables */
 	assert_int_equal(q_int(q, "SELECT count(*) FROM events WHERE severity = 'critical'"), E.ta.core_dumps);
 	assert_int_equal(q_int(q, "SELECT count(*) FROM events WHERE severity IS NULL"), 0);
-#else
-	/* this tree has no severity model: the column is NULL, never made up */
-	assert_int_equal(q_int(q, "SELECT count(*) FROM events WHERE severity IS NULL"), n_events);
-#endif
-#if EBR_SQL_HAVE_CGROUPS
 	assert_int_equal(q_int(q, "SELECT count(*) FROM events WHERE container = '" FIX_CONTAINER "'"),
 			 q_int(q, "SELECT count(*) FROM events WHERE cgroup = 1000"));
 	assert_int_equal(q_int(q, "SELECT count(*) FROM events WHERE container IS NOT NULL AND cgroup != 1000"), 0);
@@ -385,11 +378,6 @@ static void test_severity_and_container(void **state)
 			 1);
 	assert_int_equal(q_int(q, "SELECT count(*) FROM processes WHERE container = '" FIX_CONTAINER "'"),
 			 q_int(q, "SELECT count(*) FROM processes WHERE cgroup = 1000"));
-#else
-	/* no cgroup table in this tree's captures: no container ids */
-	assert_int_equal(q_int(q, "SELECT count(*) FROM events WHERE container IS NULL"), n_events);
-	assert_int_equal(q_int(q, "SELECT count(*) FROM containers WHERE container IS NOT NULL"), 0);
-#endif
 	assert_int_equal(q_int(q, "SELECT count(*) FROM containers"), 3);
 	ebr_sql__close(q);
 }
