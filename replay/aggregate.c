@@ -18,6 +18,7 @@ struct agg {
 	const char *machine;
 	struct evfields *ef;
 	uint64_t from_ts, to_ts; /* window; to_ts 0: open */
+	const struct ebr_filter *filter;
 	uint64_t start_ts, bucket_ns;
 	size_t n_buckets;
 	uint64_t *events; /* [n_buckets][EBR_FAM_NR] */
@@ -118,6 +119,7 @@ struct agg *agg__new(struct ebr_reader *r, const struct agg_opts *opts)
 	a->machine = in->machine;
 	a->from_ts = o.from_ts;
 	a->to_ts = o.to_ts;
+	a->filter = o.filter;
 	a->ef = malloc(sizeof(*a->ef));
 	a->procs = hmap__new(sizeof(struct agg_proc));
 	a->syscalls = hmap__new(sizeof(struct agg_syscall));
@@ -447,6 +449,8 @@ int agg__run(struct agg *a, const uint64_t *type_bitmap)
 	while ((err = ebr_cursor__next(c, &rec)) > 0) {
 		if (type_bitmap && (type_bitmap[0] | type_bitmap[1]) &&
 		    !ebr_type_bitmap__test(type_bitmap, rec->type))
+			continue;
+		if (a->filter && !ebr_filter__match(a->filter, rec))
 			continue;
 		err = agg__add(a, rec);
 		if (err) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ebpfrec/capture.h"
+#include "ebpfrec/filter.h"
 #include "events.h"
 
 /* ---------------------------------------------------------------- histograms */
@@ -86,6 +87,7 @@ struct agg_opts {
 	uint64_t to_ts;
 	uint64_t bucket_ns; /* width of the time series' buckets; 0: chosen from the span */
 	unsigned max_buckets; /* when choosing: at most this many; 0: 300 */
+	const struct ebr_filter *filter; /* agg__run counts only matching events; NULL: all */
 };
 
 struct agg;

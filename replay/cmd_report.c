@@ -27,6 +27,7 @@ static void usage(FILE *out)
 		"      --from T        only events from T seconds after the first event\n"
 		"      --to T          only events before T seconds after the first event\n"
 		"  -t, --type NAMES    only these event types or families\n"
+		"  -f, --filter EXPR   only events matching EXPR (docs/filter.md)\n"
 		"  -n, --top N         rows per table (default 15)\n"
 		"      --hist N        latency histograms for the N syscalls with the most time\n"
 		"                      (default 8)\n"
@@ -76,18 +77,20 @@ int cmd_report(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'U' },
 		{ "type", required_argument, NULL, 't' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "hist", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct report_opts o = { .sz = sizeof(o) };
-	const char *out = NULL, *from = NULL, *to = NULL, *types = NULL;
+	const char *out = NULL, *from = NULL, *to = NULL, *types = NULL, *filter_expr = NULL;
+	struct ebr_filter *filter = NULL;
 	struct ebr_reader *r;
 	uint64_t v;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "o:t:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:t:n:hf:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -100,6 +103,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 't':
 			types = optarg;
+			break;
+		case 'f':
+			filter_expr = optarg;
 			break;
 		case 'n':
 		case 'H':
@@ -131,13 +137,16 @@ int cmd_report(int argc, char **argv)
 	if (!r)
 		return EXIT_FAIL;
 	if ((types && viz_parse_types(ebr_reader__schema(r), types, o.type_bitmap, "report")) ||
-	    viz_parse_window(from, to, ebr_reader__info(r), &o.from_ts, &o.to_ts, "report")) {
+	    viz_parse_window(from, to, ebr_reader__info(r), &o.from_ts, &o.to_ts, "report") ||
+	    viz_compile_filter("report", r, filter_expr, &filter, o.type_bitmap)) {
 		ebr_reader__close(r);
 		return EXIT_USAGE;
 	}
+	o.filter = filter;
 	ret = write_file(r, &o, out);
 	if (ret == EXIT_OK && strcmp(out, "-"))
 		fprintf(stderr, "ebpfrec report: wrote %s\n", out);
+	ebr_filter__free(filter);
 	ebr_reader__close(r);
 	return ret;
 }

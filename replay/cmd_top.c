@@ -31,6 +31,7 @@ static void usage(FILE *out)
 		"      --from T       from T seconds after the first event (2, 1.5, 200ms, 1m)\n"
 		"      --to T         up to T seconds after the first event (exclusive)\n"
 		"  -t, --type NAMES   only these event types or families (syscall,read,network)\n"
+		"  -f, --filter EXPR  only events matching EXPR (docs/filter.md)\n"
 		"  -h, --help         this text\n\n"
 		"examples:\n"
 		"  ebpfrec top t.ebc\n"
@@ -148,10 +149,12 @@ int cmd_top(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'U' },
 		{ "type", required_argument, NULL, 't' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *from = NULL, *to = NULL, *types = NULL;
+	const char *from = NULL, *to = NULL, *types = NULL, *filter_expr = NULL;
+	struct ebr_filter *filter = NULL;
 	uint64_t n_rows = 10, n_hist = 5, bitmap[2] = { 0 };
 	struct agg_opts ao = { .sz = sizeof(ao) };
 	int hist_only = 0, nsecs = 0, c, ret = EXIT_FAIL;
@@ -159,7 +162,7 @@ int cmd_top(int argc, char **argv)
 	struct agg *a = NULL;
 	const void **rows = NULL;
 
-	while ((c = getopt_long(argc, argv, "n:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:t:hf:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &n_rows) || !n_rows || n_rows > MAX_ROWS)
@@ -184,6 +187,9 @@ int cmd_top(int argc, char **argv)
 		case 't':
 			types = optarg;
 			break;
+		case 'f':
+			filter_expr = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -200,10 +206,12 @@ int cmd_top(int argc, char **argv)
 	if (!r)
 		return EXIT_FAIL;
 	if ((types && viz_parse_types(ebr_reader__schema(r), types, bitmap, "top")) ||
-	    viz_parse_window(from, to, ebr_reader__info(r), &ao.from_ts, &ao.to_ts, "top")) {
+	    viz_parse_window(from, to, ebr_reader__info(r), &ao.from_ts, &ao.to_ts, "top") ||
+	    viz_compile_filter("top", r, filter_expr, &filter, bitmap)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	ao.filter = filter;
 	rows = calloc(MAX_ROWS, sizeof(*rows));
 	a = agg__new(r, &ao);
 	if (!rows || !a || agg__run(a, bitmap))
@@ -221,6 +229,7 @@ int cmd_top(int argc, char **argv)
 	ret = finish_stdout();
 out:
 	agg__free(a);
+	ebr_filter__free(filter);
 	free(rows);
 	ebr_reader__close(r);
 	return ret;

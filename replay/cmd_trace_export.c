@@ -42,6 +42,7 @@ static void usage(FILE *out)
 		"                          (2, 1.5, 200ms, 1m)\n"
 		"      --to T              only events before T seconds after the first event\n"
 		"  -t, --type NAMES        only these event types or families\n"
+		"  -f, --filter EXPR       only events matching EXPR (docs/filter.md)\n"
 		"                          (syscall,exec,network,file,...)\n"
 		"      --no-counters       leave out the events/s and drops/s counters\n"
 		"      --bucket D          the counters' resolution (default: from the span)\n"
@@ -127,6 +128,7 @@ int cmd_trace_export(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'U' },
 		{ "type", required_argument, NULL, 't' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "no-counters", no_argument, NULL, 'C' },
 		{ "bucket", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -135,13 +137,14 @@ int cmd_trace_export(int argc, char **argv)
 	};
 	struct chrome_trace_stats st = { 0 };
 	struct chrome_trace_opts o = { .sz = sizeof(o), .stats = &st };
-	const char *out_path = NULL, *from = NULL, *to = NULL, *types = NULL;
+	const char *out_path = NULL, *from = NULL, *to = NULL, *types = NULL, *filter_expr = NULL;
+	struct ebr_filter *filter = NULL;
 	int quiet = 0, c, ret = EXIT_FAIL;
 	struct ebr_reader *r;
 	char b1[32];
 	uint64_t est;
 
-	while ((c = getopt_long(argc, argv, "t:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:qhf:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out_path = optarg;
@@ -154,6 +157,9 @@ int cmd_trace_export(int argc, char **argv)
 			break;
 		case 't':
 			types = optarg;
+			break;
+		case 'f':
+			filter_expr = optarg;
 			break;
 		case 'C':
 			o.no_counters = 1;
@@ -186,10 +192,12 @@ int cmd_trace_export(int argc, char **argv)
 	if (!r)
 		return EXIT_FAIL;
 	if ((types && viz_parse_types(ebr_reader__schema(r), types, o.type_bitmap, "export")) ||
-	    viz_parse_window(from, to, ebr_reader__info(r), &o.from_ts, &o.to_ts, "export")) {
+	    viz_parse_window(from, to, ebr_reader__info(r), &o.from_ts, &o.to_ts, "export") ||
+	    viz_compile_filter("export", r, filter_expr, &filter, o.type_bitmap)) {
 		ebr_reader__close(r);
 		return EXIT_USAGE;
 	}
+	o.filter = filter;
 	est = estimate_events(r, o.type_bitmap, o.from_ts, o.to_ts);
 	if (!quiet)
 		fprintf(stderr, "ebpfrec export: about %" PRIu64 " events to export, roughly %s of JSON\n",
@@ -212,6 +220,7 @@ int cmd_trace_export(int argc, char **argv)
 	} else {
 		ret = EXIT_FAIL;
 	}
+	ebr_filter__free(filter);
 	ebr_reader__close(r);
 	return ret;
 }

@@ -585,6 +585,8 @@ static int run(struct chrome *c, const struct chrome_trace_opts *o)
 	while ((err = ebr_cursor__next(cur, &rec)) > 0) {
 		if (filter && !ebr_type_bitmap__test(o->type_bitmap, rec->type))
 			continue;
+		if (o->filter && !ebr_filter__match(o->filter, rec))
+			continue;
 		c->st.records++;
 		if (rec->ts > last)
 			last = rec->ts;
@@ -635,6 +637,7 @@ int export_chrome_trace(struct ebr_reader *r, const struct chrome_trace_opts *op
 	ao.from_ts = o.from_ts;
 	ao.to_ts = o.to_ts;
 	ao.bucket_ns = o.bucket_ns;
+	ao.filter = o.filter;
 	c.dec = ebr_decoder__new(ebr_reader__schema(r), c.in, NULL);
 	c.ef = malloc(sizeof(*c.ef));
 	c.nest = slice_nest__new();

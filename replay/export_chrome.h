@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "ebpfrec/capture.h"
+#include "ebpfrec/filter.h"
 
 /* The counters' track: a process id no kernel hands out (PID_MAX_LIMIT is 2^22). */
 #define CHROME_COUNTER_PID 4194304
@@ -38,6 +39,7 @@ struct chrome_trace_opts {
 	int no_counters; /* leave out the "C" tracks */
 	uint64_t bucket_ns; /* the counters' resolution; 0: chosen from the span */
 	struct chrome_trace_stats *stats; /* filled when not NULL */
+	const struct ebr_filter *filter; /* only matching events; NULL: all */
 };
 
 /* Write the whole trace to out. 0, or -errno after explaining through the log. */

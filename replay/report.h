@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+#include "ebpfrec/filter.h"
 #include "ebpfrec/capture.h"
 
 struct report_opts {
@@ -21,6 +22,7 @@ struct report_opts {
 	uint64_t type_bitmap[2]; /* only these types; all zero: every type */
 	unsigned top_n; /* rows per table; 0: 15 */
 	unsigned n_hists; /* latency histograms; 0: 8 */
+	const struct ebr_filter *filter; /* only matching events; NULL: all */
 };
 
 /* The report's data as one JSON object (what the page draws from). 0 or -errno. */

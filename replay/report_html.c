@@ -77,6 +77,7 @@ int report_write_html(struct ebr_reader *r, const struct report_opts *opts, FILE
 		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	ao.from_ts = o.from_ts;
 	ao.to_ts = o.to_ts;
+	ao.filter = o.filter;
 	a = agg__new(r, &ao);
 	if (!a)
 		return -errno;

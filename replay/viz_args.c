@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "filter_args.h"
 #include "viz_args.h"
 
 int viz_parse_types(const struct ebr_schema *s, const char *list, uint64_t bitmap[2], const char *cmd)
@@ -77,5 +78,27 @@ int viz_parse_window(const char *from, const char *to, const struct ebr_capture_
 	if (from && in->n_records && *from_ts > in->t_last)
 		fprintf(stderr, "ebpfrec %s: --from %s is after the last event (%.3f s): nothing to show\n", cmd,
 			from, (double)(in->t_last - in->t_first) / 1e9);
+	return 0;
+}
+
+int viz_compile_filter(const char *cmd, struct ebr_reader *r, const char *expr, struct ebr_filter **out,
+		       uint64_t bitmap[2])
+{
+	struct cli_filter_opts fo = { .expr = expr, .sh = { .sz = sizeof(fo.sh) } };
+	char prog[64];
+	uint64_t types[2];
+	int ret;
+
+	*out = NULL;
+	if (!expr)
+		return 0;
+	snprintf(prog, sizeof(prog), "ebpfrec %s", cmd);
+	ret = cli_filter_compile(prog, ebr_reader__schema(r), &fo, out);
+	if (ret)
+		return ret;
+	if (!bitmap[0] && !bitmap[1] && ebr_filter__types(*out, types) && (types[0] || types[1])) {
+		bitmap[0] = types[0];
+		bitmap[1] = types[1];
+	}
 	return 0;
 }
