@@ -87,6 +87,12 @@ static void test_custom_type_by_name(void **state)
 	snprintf(cmd, sizeof(cmd), "test \"$(%s replay %s -f 'type = event and exit_code = 3' | wc -l)\" = 1", ebpfrec,
 		 cap);
 	assert_int_equal(system(cmd), 0);
+	/* and SQL has a table named after the struct, with its members as columns */
+	snprintf(cmd, sizeof(cmd),
+		 "test \"$(%s query %s \"SELECT count(*) FROM event WHERE kind = 2 AND exit_code = 3 AND pid = %lld "
+		 "AND comm = 'sh'\" --format csv | tail -1)\" = 1",
+		 ebpfrec, cap, (long long)sh_pid);
+	assert_int_equal(system(cmd), 0);
 	/* a struct that is not in the object is a clear error */
 	snprintf(cmd, sizeof(cmd), "%s record -q -d 1 --bpf-object %s --bpf-type nope -o %s/x.ebc 2>/dev/null", ebpfrec,
 		 object, dir);
