@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define EBR_FORMAT_MAJOR 1
-#define EBR_FORMAT_MINOR 0
+#define EBR_FORMAT_MINOR 1 /* 1.1: segment encoding 1 (columns) */
 
 /* Every block is a zstd skippable frame with this magic (0x184D2A50 + 0xE). */
 #define EBR_ZSTD_SKIPPABLE_MAGIC 0x184D2A5EU
@@ -145,7 +145,7 @@ struct ebr_segment_disk {
 	uint32_t n_records;
 	uint32_t raw_size;
 	uint32_t comp_size; /* bytes of the zstd frame after this block */
-	uint16_t encoding; /* 0: records back to back */
+	uint16_t encoding; /* EBR_SEG_ENC_*: 0 records back to back, 1 columns (seg_codec.h) */
 	uint16_t n_drops; /* drop counters that follow */
 	uint32_t data_crc32c; /* of the comp_size bytes */
 	uint32_t reserved;

@@ -17,6 +17,7 @@
 
 #include "events.h"
 #include "reader_internal.h"
+#include "seg_codec.h"
 #include "schema_internal.h"
 
 int ebr_type_bitmap__test(const uint64_t bitmap[2], unsigned type)
@@ -739,7 +740,7 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 {
 	const struct ebr_segment_slot *s = &r->segs[i];
 	ssize_t got;
-	size_t n;
+	int err;
 
 	if (s->info.comp_size > *ccap) {
 		void *nb = realloc(*cbuf, s->info.comp_size);
@@ -757,12 +758,6 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 		*buf = nb;
 		*cap = s->info.raw_size;
 	}
-	if (s->encoding != 0) {
-		pr_warn("%s: segment %llu stores its events in encoding %u, which this ebpfrec cannot "
-			"read; its %u events are skipped",
-			r->path, (unsigned long long)s->info.seq, s->encoding, s->info.n_records);
-		return -EBADMSG;
-	}
 	got = ebr_pread_full(r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)
 		return (int)got;
@@ -775,11 +770,13 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 			(unsigned long long)s->info.seq, s->info.n_records);
 		return -EBADMSG;
 	}
-	n = ZSTD_decompressDCtx(dctx, *buf, s->info.raw_size, *cbuf, s->info.comp_size);
-	if (ZSTD_isError(n) || n != s->info.raw_size) {
+	err = ebr_seg__decompress(dctx, s->encoding, cbuf, ccap, s->info.comp_size, *buf, s->info.raw_size);
+	if (err == -EPROTONOSUPPORT)
+		pr_warn("%s: segment %llu stores its events in encoding %u, which this ebpfrec cannot "
+			"read; its %u events are skipped",
+			r->path, (unsigned long long)s->info.seq, s->encoding, s->info.n_records);
+	else if (err == -EBADMSG)
 		pr_warn("%s: segment %llu does not decompress; its %u events are lost", r->path,
 			(unsigned long long)s->info.seq, s->info.n_records);
-		return -EBADMSG;
-	}
-	return 0;
+	return err == -EPROTONOSUPPORT ? -EBADMSG : err;
 }

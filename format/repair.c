@@ -19,6 +19,7 @@
 #include "ebpfrec/repair.h"
 #include "events.h"
 #include "reader_internal.h"
+#include "seg_codec.h"
 #include "rewrite.h"
 
 struct kept {
@@ -63,7 +64,7 @@ static int verify_segment(struct repair *x, const struct ebr_segment_slot *s, vo
 			  size_t *ccap, void **buf, size_t *cap, ZSTD_DCtx *dctx)
 {
 	ssize_t got;
-	size_t n;
+	int err;
 
 	if (s->info.comp_size > *ccap) {
 		void *nb = realloc(*cbuf, s->info.comp_size);
@@ -86,12 +87,14 @@ static int verify_segment(struct repair *x, const struct ebr_segment_slot *s, vo
 		return (int)got;
 	if ((size_t)got != s->info.comp_size || ebr_crc32c(0, *cbuf, s->info.comp_size) != s->info.data_crc32c)
 		return 0;
-	if (s->encoding != 0)
+	err = ebr_seg__decompress(dctx, s->encoding, cbuf, ccap, s->info.comp_size, *buf, s->info.raw_size);
+	if (err == -EPROTONOSUPPORT)
 		return 1; /* a newer encoding: whole by its CRC, though this ebpfrec cannot count it */
-	n = ZSTD_decompressDCtx(dctx, *buf, s->info.raw_size, *cbuf, s->info.comp_size);
-	if (ZSTD_isError(n) || n != s->info.raw_size)
+	if (err == -ENOMEM)
+		return err;
+	if (err)
 		return 0;
-	count_records(x, *buf, n);
+	count_records(x, *buf, s->info.raw_size);
 	return 1;
 }
 

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "internal.h"
 #include "rewrite.h"
+#include "seg_codec.h"
 
 int ebr_seg_out__flush(struct ebr_seg_out *o)
 {
@@ -56,6 +57,8 @@ void ebr_rewrite__writer_opts(const struct ebr_capture_info *in, struct ebr_writ
 	o->machine = in->machine;
 	o->ncpus = in->ncpus;
 	o->page_size = in->page_size;
+	/* a compact capture stays compact: 1.1 is the version that brought columns */
+	o->segment_encoding = in->major == 1 && in->minor >= 1 ? EBR_SEG_ENC_COLUMNS : EBR_SEG_ENC_RECORDS;
 }
 
 int ebr_rewrite__check_paths(const char *in_path, const char *out)

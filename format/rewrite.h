@@ -31,7 +31,7 @@ int ebr_seg_out__commit(struct ebr_seg_out *o);
 int ebr_seg_out__flush(struct ebr_seg_out *o);
 void ebr_seg_out__free(struct ebr_seg_out *o);
 
-/* Writer options that keep in's identity: host, kernel, machine, clock offset, CPUs. */
+/* Writer options that keep in's identity: host, kernel, machine, clock offset, CPUs; and its encoding. */
 void ebr_rewrite__writer_opts(const struct ebr_capture_info *in, struct ebr_writer_opts *o);
 /* -EINVAL (explained) when out names the same file as in_path. */
 int ebr_rewrite__check_paths(const char *in_path, const char *out);

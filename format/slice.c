@@ -300,6 +300,8 @@ int ebr_capture__slice(struct ebr_reader *r, const char *out_path, const struct 
 	ebr_rewrite__writer_opts(ebr_reader__info(r), &wo);
 	wo.force = s.o.force;
 	wo.compression_level = s.o.compression_level;
+	if (s.o.compact)
+		wo.segment_encoding = s.o.compact > 0 ? EBR_SEG_ENC_COLUMNS : EBR_SEG_ENC_RECORDS;
 	s.w = ebr_writer__open(out_path, &wo);
 	if (!s.w)
 		return -errno;

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "ebpfrec/record_builder.h"
 #include "internal.h"
+#include "seg_codec.h"
 
 #define META_COMPRESS_MIN 4096 /* smaller metadata is stored as is */
 
@@ -25,6 +26,8 @@ struct ebr_writer {
 	char *name;
 	uint64_t off;
 	int level;
+	unsigned encoding; /* of segments: EBR_SEG_ENC_* */
+	struct ebr_buf enc; /* a segment in that encoding, before compression */
 	ZSTD_CCtx *cctx;
 	void *cbuf;
 	size_t ccap;
@@ -125,7 +128,8 @@ static void fill_header(struct ebr_file_header_disk *h, const struct ebr_writer_
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, EBR_FILE_MAGIC, sizeof(EBR_FILE_MAGIC));
 	h->major = EBR_FORMAT_MAJOR;
-	h->minor = EBR_FORMAT_MINOR;
+	/* 1.1 adds the columnar encoding; a file without it stays 1.0 for older readers' sake */
+	h->minor = o->segment_encoding ? EBR_FORMAT_MINOR : 0;
 	h->header_size = sizeof(*h);
 	memcpy(h->uuid, uuid, 16);
 	h->created_wall_ns = o->created_wall_ns ? o->created_wall_ns : clock_ns(CLOCK_REALTIME);
@@ -151,12 +155,18 @@ struct ebr_writer *ebr_writer__fdopen(int fd, const char *name, const struct ebr
 
 	if (opts)
 		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (o.segment_encoding > EBR_SEG_ENC_COLUMNS) {
+		pr_err("segment encoding %u is not one this ebpfrec writes", o.segment_encoding);
+		errno = EINVAL;
+		return NULL;
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		goto nomem;
 	w->fd = fd;
 	w->name = strdup(name ? name : "capture");
 	w->level = o.compression_level ? o.compression_level : 1;
+	w->encoding = o.segment_encoding;
 	w->cctx = ZSTD_createCCtx();
 	w->type_counts = calloc(EBR_T_MAX + 1, sizeof(*w->type_counts));
 	if (!w->name || !w->cctx || !w->type_counts)
@@ -316,7 +326,8 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		uint64_t drops[EBR_DROP_NR];
 	} payload;
 	struct ebr_index_entry_disk ie = {0};
-	size_t bound, comp;
+	const void *src;
+	size_t bound, comp, src_len;
 	uint32_t payload_len;
 	int err;
 
@@ -336,7 +347,20 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		pr_err("segment %llu holds a malformed record; not written", (unsigned long long)w->seq);
 		return err;
 	}
-	bound = ZSTD_compressBound(len);
+	src = records;
+	src_len = len;
+	if (w->encoding == EBR_SEG_ENC_COLUMNS && len) {
+		w->enc.len = 0;
+		err = ebr_seg__columns_encode(records, len, &w->enc);
+		if (!err) {
+			src = w->enc.p;
+			src_len = w->enc.len;
+			payload.s.encoding = EBR_SEG_ENC_COLUMNS;
+		} else if (err != -E2BIG) {
+			return err;
+		} /* else too varied for columns to pay off: this one segment as records */
+	}
+	bound = ZSTD_compressBound(src_len);
 	if (bound > w->ccap) {
 		void *n = realloc(w->cbuf, bound);
 
@@ -345,7 +369,7 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		w->cbuf = n;
 		w->ccap = bound;
 	}
-	comp = ZSTD_compress2(w->cctx, w->cbuf, w->ccap, records, len);
+	comp = ZSTD_compress2(w->cctx, w->cbuf, w->ccap, src, src_len);
 	if (ZSTD_isError(comp)) {
 		pr_err("compression failed: %s", ZSTD_getErrorName(comp));
 		return -EIO;
@@ -473,6 +497,7 @@ static void writer_free(struct ebr_writer *w)
 {
 	ZSTD_freeCCtx(w->cctx);
 	free(w->cbuf);
+	ebr_buf__free(&w->enc);
 	free(w->index);
 	free(w->type_counts);
 	free(w->drops_by_type);

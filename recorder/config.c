@@ -377,6 +377,10 @@ static int apply_key(struct cfg *c, const char *k, struct json_object *v)
 			a->ro.max_args_size = (uint32_t)u;
 		else if (!err)
 			a->ro.max_path_size = (uint32_t)u;
+	} else if (!strcmp(k, "compact")) {
+		err = want(c, k, v, json_type_boolean, "true or false");
+		if (!err)
+			a->ro.compact = json_object_get_boolean(v);
 	} else if (!strcmp(k, "low_latency") || !strcmp(k, "all")) {
 		err = want(c, k, v, json_type_boolean, "true or false");
 		if (!err && k[0] == 'l')
@@ -551,6 +555,7 @@ char *rec_config__to_json(const struct record_args *a, int pretty)
 			       json_object_new_double((r->drain_ms ? r->drain_ms : 10) / 1000.0));
 	json_object_object_add(o, "low_latency", json_object_new_boolean(r->low_latency));
 	add_int(o, "compression_level", r->compression_level ? (uint64_t)r->compression_level : 1);
+	json_object_object_add(o, "compact", json_object_new_boolean(r->compact));
 	add_int(o, "max_args_size", r->max_args_size ? r->max_args_size : 1024);
 	add_int(o, "max_path_size", r->max_path_size ? r->max_path_size : 256);
 	if (a->filter)

@@ -590,7 +590,8 @@ static int open_next(void *ctx, struct ebr_writer **w)
 {
 	struct ebr_recorder *r = ctx;
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
-				      .compression_level = r->o.compression_level };
+				      .compression_level = r->o.compression_level,
+				      .segment_encoding = r->o.compact ? EBR_SEG_ENC_COLUMNS : EBR_SEG_ENC_RECORDS };
 
 	/* a file that reads alone names all its cgroups, not just the new ones */
 	rec_cgroups__free(&r->cgroups);
@@ -604,7 +605,8 @@ static int open_next(void *ctx, struct ebr_writer **w)
 int ebr_recorder__start(struct ebr_recorder *r)
 {
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
-				      .compression_level = r->o.compression_level };
+				      .compression_level = r->o.compression_level,
+				      .segment_encoding = r->o.compact ? EBR_SEG_ENC_COLUMNS : EBR_SEG_ENC_RECORDS };
 	struct ebr_bpf_config cfg = {
 		.self_pid = (uint32_t)getpid(),
 		.max_args_size = r->o.max_args_size,

@@ -18,7 +18,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ebpfrec slice IN -o OUT [--from T] [--to T] [-f EXPR] [--type NAMES]\n"
 		"                     [--pid PIDS] [--container IDS] [--namespace NS]\n"
-		"                     [--min-severity S] [--exclude-system] [--force]\n\n"
+		"                     [--min-severity S] [--exclude-system] [--compact|--no-compact]\n"
+		"                     [--force]\n\n"
 		"Write a new, complete capture holding only the events of IN in a time window\n"
 		"that match a filter: exactly what `ebpfrec replay` with the same options shows.\n"
 		"Its process snapshot names every process those events mention, and their\n"
@@ -39,6 +40,9 @@ static void usage(FILE *out)
 		"      --namespace NS    only these pid/mount namespaces or Kubernetes namespaces\n"
 		"      --min-severity S  only events at least this severe\n"
 		"      --exclude-system  leave out system daemons and kernel threads\n"
+		"      --compact         store OUT's segments as columns (format 1.1, smaller);\n"
+		"      --no-compact      ... as plain records (readable with zstd -dc). Default:\n"
+		"                        as IN. Without filters, this converts a whole capture\n"
 		"      --force           replace OUT if it exists\n"
 		"  -h, --help            this text\n\n"
 		"examples:\n"
@@ -78,6 +82,8 @@ int cmd_slice(int argc, char **argv)
 		{ "min-severity", required_argument, NULL, 'S' },
 		{ "exclude-system", no_argument, NULL, 'X' },
 		{ "force", no_argument, NULL, 'W' },
+		{ "compact", no_argument, NULL, 'K' },
+		{ "no-compact", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -102,6 +108,8 @@ int cmd_slice(int argc, char **argv)
 		case 'S': fopts.sh.min_severity = optarg; break;
 		case 'X': fopts.sh.exclude_system = 1; break;
 		case 'W': so.force = 1; break;
+		case 'K': so.compact = 1; break;
+		case 'R': so.compact = -1; break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

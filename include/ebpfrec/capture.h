@@ -25,6 +25,9 @@ extern "C" {
 
 struct ebr_writer;
 
+#define EBR_SEG_ENC_RECORDS 0
+#define EBR_SEG_ENC_COLUMNS 1
+
 struct ebr_writer_opts {
 	size_t sz; /* sizeof(struct ebr_writer_opts): lets the struct grow */
 	int compression_level; /* zstd level; 0 means the default (1) */
@@ -39,6 +42,12 @@ struct ebr_writer_opts {
 	const char *machine;
 	uint32_t ncpus; /* 0: online CPUs */
 	uint32_t page_size; /* 0: this machine's */
+	/*
+	 * EBR_SEG_ENC_RECORDS: records back to back in each zstd frame (what
+	 * `zstd -dc` shows). EBR_SEG_ENC_COLUMNS: columnar (docs/format.md),
+	 * smaller; readers of format 1.1 and later decode it.
+	 */
+	unsigned segment_encoding;
 };
 
 struct ebr_writer_stats {

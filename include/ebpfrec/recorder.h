@@ -33,6 +33,7 @@ struct ebr_recorder_opts {
 	uint32_t segment_size; /* close a segment at this many raw bytes; 0: 4 MiB */
 	uint32_t segment_ms; /* ... or after this long; 0: 1000 */
 	int compression_level; /* zstd; 0: 1 */
+	int compact; /* segments in columns (format 1.1): smaller, not readable with plain zstd -dc */
 	uint32_t max_args_size; /* exec args bytes kept; 0: 1024 */
 	uint32_t max_path_size; /* path bytes kept; 0: 256 */
 	/*

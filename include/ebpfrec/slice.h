@@ -33,6 +33,7 @@ struct ebr_slice_opts {
 	int force; /* replace an existing output file */
 	int compression_level; /* 0: the writer's default */
 	size_t segment_bytes; /* output segment size; 0: 4 MiB */
+	int compact; /* 1: segments as columns, -1: as records, 0: as in the input */
 };
 
 struct ebr_slice_stats {

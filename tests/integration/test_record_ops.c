@@ -305,6 +305,69 @@ static void test_redacted_recording(void **state)
 	assert_true(n_exec >= 2); /* sh and cat */
 }
 
+/* Every record of the capture at path, concatenated, and how many segments were lost. */
+static size_t read_records(const char *path, char **out, size_t *len, uint64_t *lost, unsigned *minor)
+{
+	struct ebr_cursor_opts o = { .sz = sizeof(o) };
+	const struct ebr_event_header *rec;
+	struct ebr_reader *r = ebr_reader__open(path);
+	struct ebr_cursor *c;
+	size_t n = 0, cap = 1 << 20;
+
+	assert_non_null(r);
+	*minor = ebr_reader__info(r)->minor;
+	c = ebr_cursor__open(r, &o);
+	assert_non_null(c);
+	*out = malloc(cap);
+	*len = 0;
+	while (ebr_cursor__next(c, &rec) > 0) {
+		while (*len + rec->size > cap)
+			*out = realloc(*out, cap *= 2);
+		memcpy(*out + *len, rec, rec->size);
+		*len += rec->size;
+		n++;
+	}
+	*lost = ebr_cursor__stats(c)->segments_lost;
+	ebr_cursor__close(c);
+	ebr_reader__close(r);
+	return n;
+}
+
+/*
+ * record --compact writes format 1.1 columns that read back whole, and
+ * slice --no-compact turns them into plain records byte for byte.
+ */
+static void test_compact_recording(void **state)
+{
+	char cmd[1024], cap[300], plain[300], *a, *b;
+	size_t na, nb, la, lb;
+	uint64_t lost_a, lost_b;
+	unsigned minor_a, minor_b;
+
+	(void)state;
+	snprintf(cap, sizeof(cap), "%s/compact.ebc", dir);
+	snprintf(plain, sizeof(plain), "%s/plain.ebc", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "%s record -q --compact -P process,syscall,fileio --segment-size 64K -o %s -- "
+		 "sh -c 'for i in $(seq 200); do cat /etc/hostname /etc/passwd >/dev/null; done'",
+		 ebpfrec, cap);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+	snprintf(cmd, sizeof(cmd), "%s slice --no-compact %s -o %s", ebpfrec, cap, plain);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+	na = read_records(cap, &a, &la, &lost_a, &minor_a);
+	nb = read_records(plain, &b, &lb, &lost_b, &minor_b);
+	assert_int_equal(minor_a, 1);
+	assert_int_equal(minor_b, 0);
+	assert_int_equal(lost_a, 0);
+	assert_int_equal(lost_b, 0);
+	assert_true(na > 200 * 6); /* an open, read and close per file per iteration at least */
+	assert_int_equal(na, nb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +375,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_drops_privileges),
 		cmocka_unit_test(test_rotation_ring),
 		cmocka_unit_test(test_stats_from_another_process),
+		cmocka_unit_test(test_compact_recording),
 	};
 	const char *why = bpf_unavailable_reason();
 	char cmd[300];

@@ -179,6 +179,7 @@ int fx_capture__build(struct fx_capture *c, const char *path, const struct fx_op
 		.kernel_version = "#1 SMP",
 		.machine = "x86_64",
 		.ncpus = 8,
+		.segment_encoding = o->segment_encoding,
 	};
 	struct fx_rng rng = { o->seed };
 	uint64_t ts = o->ts_start ? o->ts_start : 1000000000ULL;

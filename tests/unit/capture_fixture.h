@@ -39,6 +39,7 @@ struct fx_opts {
 	int with_unknown; /* also records of FX_UNKNOWN_TYPE */
 	int no_trailer; /* abandon: no trailer or footer, as after a crash */
 	int no_schema; /* do not store the schema */
+	unsigned segment_encoding; /* ebr_writer_opts.segment_encoding */
 };
 
 struct fx_capture {

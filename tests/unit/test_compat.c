@@ -498,11 +498,8 @@ static void test_grown_trailer(void **state)
 	free(block);
 }
 
-/*
- * A segment whose records use an encoding this reader does not know is
- * skipped with a message (reported lost), never misread as records.
- */
-static void test_unknown_segment_encoding(void **state)
+/* The segment's encoding field is changed (with a valid block CRC); it must be lost, not misread. */
+static void check_segment_relabelled(void **state, uint16_t encoding, const char *why)
 {
 	struct compat_fixture *f = *state;
 	char *file = malloc(f->file_len), want[512];
@@ -520,7 +517,7 @@ static void test_unknown_segment_encoding(void **state)
 	memcpy(file, f->file, f->file_len);
 	memcpy(&p, file + off, sizeof(p));
 	memcpy(&sd, file + off + sizeof(p), sizeof(sd));
-	sd.encoding = 1;
+	sd.encoding = encoding;
 	memcpy(file + off + sizeof(p), &sd, sizeof(sd));
 	p.crc32c = ebr_crc32c(0, file + off + sizeof(p), p.frame_len - (EBR_BLOCK_PREFIX_SIZE - 8));
 	memcpy(file + off, &p, sizeof(p));
@@ -531,10 +528,7 @@ static void test_unknown_segment_encoding(void **state)
 	assert_int_equal(ebr_reader__info(r)->recovered, 0);
 	fx_log_capture();
 	assert_int_equal(fx_read_all(r, &o, &got, &st), f->c.n_records - PER_SEG);
-	snprintf(want, sizeof(want),
-		 "%s: segment 2 stores its events in encoding 1, which this ebpfrec cannot read; its "
-		 "50 events are skipped\n",
-		 f->path);
+	snprintf(want, sizeof(want), "%s: segment 2 %s\n", f->path, why);
 	assert_string_equal(fx_log_text(), want);
 	fx_log_restore();
 	assert_int_equal(st.segments_lost, 1);
@@ -544,6 +538,23 @@ static void test_unknown_segment_encoding(void **state)
 	ebr_buf__free(&got);
 	ebr_reader__close(r);
 	free(file);
+}
+
+/*
+ * A segment whose records use an encoding this reader does not know is
+ * skipped with a message (reported lost), never misread as records.
+ */
+static void test_unknown_segment_encoding(void **state)
+{
+	check_segment_relabelled(state, 7,
+				 "stores its events in encoding 7, which this ebpfrec cannot read; its 50 "
+				 "events are skipped");
+}
+
+/* Records labelled as columns do not decode as columns: the segment is lost, nothing misread. */
+static void test_records_labelled_columns(void **state)
+{
+	check_segment_relabelled(state, 1, "does not decompress; its 50 events are lost");
 }
 
 int main(void)
@@ -557,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_longer_header),
 		cmocka_unit_test(test_grown_trailer),
 		cmocka_unit_test(test_unknown_segment_encoding),
+		cmocka_unit_test(test_records_labelled_columns),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
