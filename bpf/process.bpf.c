@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Process family: exec, fork and exit from the sched tracepoints (raw_tp). */
 #include "common.bpf.h"
+#include "syscall_nrs.h"
 
 #define VAR_MASK (EBR_SCRATCH_SIZE / 2 - 1) /* keeps variable offsets provably in scratch */
 
@@ -69,6 +70,48 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	return 0;
 }
 
+#define PF_KTHREAD 0x00200000
+#define SIGCHLD 17
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+
+/*
+ * The flags of the clone, fork or vfork the parent is in the middle of,
+ * from its syscall registers (clone3: from the struct it passed, which the
+ * kernel has just copied, so it is resident; its exit_signal goes in the
+ * low byte, as clone's). 0 when the child comes from
+ * elsewhere: a kernel thread, or an io_uring worker.
+ */
+static __always_inline __u64 clone_flags_of_current(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	__u64 flags = 0;
+	long nr;
+
+	if (task->flags & PF_KTHREAD)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = SYSCALL_NR_OF(regs);
+	if (nr == NR_clone)
+		return PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (nr == NR_clone3) {
+		/* struct clone_args: flags at 0, exit_signal at 32; folded as clone's low byte holds it */
+		char *uargs = (char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		__u64 exit_signal = 0;
+
+		if (bpf_probe_read_user(&flags, sizeof(flags), uargs) ||
+		    bpf_probe_read_user(&exit_signal, sizeof(exit_signal), uargs + 32))
+			return 0;
+		return flags | (exit_signal & 0xff);
+	}
+	if (nr == NR_fork)
+		return SIGCHLD;
+	if (nr == NR_vfork)
+		return CLONE_VFORK | CLONE_VM | SIGCHLD;
+	return 0;
+}
+
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -92,7 +135,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->child_tid = BPF_CORE_READ(child, pid);
 	e->flags = child_tgid == (__u32)(id >> 32) ? EBR_FORK_THREAD : 0;
 	e->pad = 0;
-	e->clone_flags = 0;
+	e->clone_flags = clone_flags_of_current();
 	submit_event(e);
 	return 0;
 }

@@ -41,6 +41,10 @@
 #define NR_preadv2 327
 #define NR_pwritev2 328
 #define NR_openat2 437
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_clone3 435
 #elif defined(__TARGET_ARCH_arm64)
 #define SYSCALL_NR_OF(regs) BPF_CORE_READ(regs, syscallno)
 #define SYSCALL_ARG6(regs) BPF_CORE_READ(regs, regs[5])
@@ -73,6 +77,10 @@
 #define NR_preadv2 286
 #define NR_pwritev2 287
 #define NR_openat2 437
+#define NR_clone 220
+#define NR_fork -1
+#define NR_vfork -1
+#define NR_clone3 435
 #else
 #error "syscall numbers for this arch are not in bpf/syscall_nrs.h yet"
 #endif

@@ -111,6 +111,8 @@ static const char *flags_text(struct ebr_decoder *d, const struct ebr_field *f,
 		return ebr_prot_str((unsigned)v, buf, len);
 	case EBR_FH_MAP_FLAGS:
 		return ebr_map_flags_str((unsigned)v, buf, len);
+	case EBR_FH_CLONE_FLAGS:
+		return ebr_clone_flags_str(v, buf, len);
 	case EBR_FH_OCTAL:
 		snprintf(buf, len, "0%llo", (unsigned long long)v);
 		return buf;
@@ -218,7 +220,7 @@ char *ebr_format_ip(const uint8_t addr[16], char *buf, size_t len)
 static void text_value(struct ebr_decoder *d, const struct ebr_field *f,
 		       const struct ebr_event_header *rec, FILE *out)
 {
-	char buf[64];
+	char buf[256]; /* the longest flag list: every CLONE_* name */
 	size_t len;
 	const char *s;
 	int64_t v;

@@ -363,3 +363,32 @@ const char *ebr_map_flags_str(unsigned flags, char *buf, size_t len)
 		snprintf(buf, len, "0");
 	return buf;
 }
+
+const char *ebr_clone_flags_str(uint64_t flags, char *buf, size_t len)
+{
+	static const struct flag_name t[] = {
+		{ 0x100, "VM" },		{ 0x200, "FS" },	     { 0x400, "FILES" },
+		{ 0x800, "SIGHAND" },		{ 0x1000, "PIDFD" },	     { 0x2000, "PTRACE" },
+		{ 0x4000, "VFORK" },		{ 0x8000, "PARENT" },	     { 0x10000, "THREAD" },
+		{ 0x20000, "NEWNS" },		{ 0x40000, "SYSVSEM" },	     { 0x80000, "SETTLS" },
+		{ 0x100000, "PARENT_SETTID" },	{ 0x200000, "CHILD_CLEARTID" }, { 0x400000, "DETACHED" },
+		{ 0x800000, "UNTRACED" },	{ 0x1000000, "CHILD_SETTID" }, { 0x2000000, "NEWCGROUP" },
+		{ 0x4000000, "NEWUTS" },	{ 0x8000000, "NEWIPC" },     { 0x10000000, "NEWUSER" },
+		{ 0x20000000, "NEWPID" },	{ 0x40000000, "NEWNET" },    { 0x80000000, "IO" },
+		{ 0x100000000ULL, "CLEAR_SIGHAND" }, { 0x200000000ULL, "INTO_CGROUP" },
+	};
+	unsigned sig = (unsigned)(flags & 0xff);
+	size_t used;
+
+	buf[0] = 0;
+	used = flags_to_str(flags & ~0xffULL, t, ARRAY_SIZE(t), buf, len, 0);
+	/* the exit signal the parent gets: SIGCHLD for a fork, none for a thread */
+	if (sig && used < len) {
+		char sbuf[16];
+
+		snprintf(buf + used, len - used, "%s%s", used ? "|" : "", ebr_signal_name(sig, sbuf, sizeof(sbuf)));
+	} else if (!used) {
+		snprintf(buf, len, "0");
+	}
+	return buf;
+}

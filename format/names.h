@@ -27,6 +27,7 @@ const char *ebr_ftype_name(unsigned ftype);
 const char *ebr_open_flags_str(const char *machine, unsigned flags, char *buf, size_t len);
 const char *ebr_prot_str(unsigned prot, char *buf, size_t len);
 const char *ebr_map_flags_str(unsigned flags, char *buf, size_t len);
+const char *ebr_clone_flags_str(uint64_t flags, char *buf, size_t len);
 /* Signal number for "SIGKILL", "kill", "SIGRTMIN+3" (case-insensitive), or -1. */
 int ebr_signal_from_name(const char *name);
 

@@ -44,7 +44,7 @@ static const struct ebr_field fork_fields[] = {
 	FIELD(struct ebr_fork_event, child_pid, "child_pid", EBR_FK_U32, EBR_FH_NONE),
 	FIELD(struct ebr_fork_event, child_tid, "child_tid", EBR_FK_U32, EBR_FH_NONE),
 	FIELD(struct ebr_fork_event, flags, "thread", EBR_FK_U32, EBR_FH_BOOL),
-	FIELD(struct ebr_fork_event, clone_flags, "clone_flags", EBR_FK_U64, EBR_FH_HEX),
+	FIELD(struct ebr_fork_event, clone_flags, "clone_flags", EBR_FK_U64, EBR_FH_CLONE_FLAGS),
 };
 
 static const struct ebr_field exit_fields[] = {

@@ -250,6 +250,7 @@ static const char *hint_doc(unsigned hint)
 	case EBR_FH_GFP: return "GFP flags";
 	case EBR_FH_PROT: return "PROT_* flags";
 	case EBR_FH_MAP_FLAGS: return "MAP_* flags";
+	case EBR_FH_CLONE_FLAGS: return "CLONE_* flags, exit signal in the low byte";
 	case EBR_FH_DIRECTION: return "direction";
 	case EBR_FH_ERRNO_POS: return "errno, 0 for none";
 	case EBR_FH_DROP_REASON: return "drop reason";

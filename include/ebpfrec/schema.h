@@ -63,6 +63,7 @@ enum ebr_field_hint {
 	EBR_FH_FTYPE = 24, /* inode type, S_IFMT >> 12 */
 	EBR_FH_PROTO = 25, /* IP protocol number */
 	EBR_FH_HEX_ERRNO = 26, /* an address, or a negative errno */
+	EBR_FH_CLONE_FLAGS = 27, /* CLONE_* flags, exit signal in the low byte */
 };
 
 struct ebr_field {

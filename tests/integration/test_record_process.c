@@ -26,7 +26,7 @@ static char capture[256];
 
 struct ev {
 	char type[16];
-	int64_t pid, ppid, child_pid, exit_code, signal, ret;
+	int64_t pid, ppid, child_pid, exit_code, signal, ret, clone_flags;
 	char filename[256];
 	char comm[32];
 };
@@ -84,6 +84,7 @@ static int record_and_load(void **state)
 		e->exit_code = get_int(o, "exit_code");
 		e->signal = get_int(o, "signal");
 		e->ret = get_int(o, "ret");
+		e->clone_flags = get_int(o, "clone_flags");
 		json_object_put(o);
 	}
 	return pclose(p) == 0 ? 0 : -1;
@@ -173,8 +174,11 @@ static void test_forks_match_children(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < n_events; i++)
-		if (!strcmp(events[i].type, "fork") && events[i].pid == wl)
+		if (!strcmp(events[i].type, "fork") && events[i].pid == wl) {
+			/* glibc's fork(): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD) */
+			assert_int_equal(events[i].clone_flags, 0x1200011);
 			n++;
+		}
 	assert_int_equal(n, 2 * N + 1);
 }
 
