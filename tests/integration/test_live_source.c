@@ -48,7 +48,7 @@ static void test_slow_subscriber_does_not_stall(void **state)
 {
 	struct utsname u;
 	uint32_t getppid_nr;
-	struct ebr_kfilter_spec kf = { .sz = sizeof(kf), .uid = -1, .comm = "workload_storm" };
+	struct ebr_kfilter_spec kf = { .sz = sizeof(kf), .uid = -1 };
 	struct ebr_recorder_opts ro = {
 		.sz = sizeof(ro),
 		.families = EBR_FAMILY_BIT(EBR_FAM_SYSCALL),
@@ -65,27 +65,43 @@ static void test_slow_subscriber_does_not_stall(void **state)
 	struct ebr_source *src;
 	uint64_t delivered, filtered, dropped;
 	char n[16];
+	uint32_t child;
 	pid_t pid;
-	int status;
+	int status, go[2];
 
 	(void)state;
 	uname(&u);
 	getppid_nr = (uint32_t)ebr_syscall_nr(u.machine, "getppid");
 	ro.syscalls = &getppid_nr;
 	ro.n_syscalls = 1;
-	src = ebr_source__open_live(&ro);
-	assert_non_null(src);
-	assert_non_null(ebr_source__subscribe(src, &fo));
-	assert_non_null(slow_sub = ebr_source__subscribe(src, &so));
 	snprintf(n, sizeof(n), "%d", CALLS);
+	/*
+	 * The workload waits until the kernel filter holds its pid: other tests
+	 * run the same storm program at the same time, so its name is not enough.
+	 */
+	assert_int_equal(pipe(go), 0);
 	pid = fork();
 	if (pid == 0) {
 		int devnull = open("/dev/null", 1);
+		char c;
 
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(126);
 		dup2(devnull, 1);
 		execl(storm_bin, storm_bin, n, (char *)NULL);
 		_exit(127);
 	}
+	close(go[0]);
+	child = (uint32_t)pid;
+	kf.pids = &child;
+	kf.n_pids = 1;
+	src = ebr_source__open_live(&ro);
+	assert_non_null(src);
+	assert_non_null(ebr_source__subscribe(src, &fo));
+	assert_non_null(slow_sub = ebr_source__subscribe(src, &so));
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
 	while (waitpid(pid, &status, WNOHANG) == 0)
 		ebr_source__poll(src, 10);
 	assert_int_equal(WEXITSTATUS(status), 0);
