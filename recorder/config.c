@@ -456,29 +456,18 @@ static int apply_key(struct cfg *c, const char *k, struct json_object *v)
 	return err;
 }
 
-int rec_config__load(const char *path, struct record_args *a)
+int rec_config__parse(const char *name, const char *text, size_t len, struct record_args *a)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
-	struct cfg c = { .path = path, .a = a };
-	char *text;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
+	struct cfg c = { .path = name, .text = text, .a = a };
 	int err = 0;
 
-	if (!f) {
-		fprintf(stderr, "ebpfrec record: cannot read %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	text = malloc(1 << 20);
-	if (text)
-		len = fread(text, 1, (1 << 20) - 1, f);
-	fclose(f);
-	if (!text)
-		return -ENOMEM;
-	text[len] = 0;
-	c.text = text;
+	if (len > INT32_MAX - 1)
+		return -EFBIG;
 	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
 	root = json_tokener_parse_ex(tok, text, (int)len + 1);
 	if (!root) {
 		size_t off = json_tokener_get_parse_end(tok);
@@ -488,11 +477,11 @@ int rec_config__load(const char *path, struct record_args *a)
 			line += text[i] == '\n';
 			col = text[i] == '\n' ? 1 : col + 1;
 		}
-		fprintf(stderr, "ebpfrec record: %s:%u:%u: invalid JSON: %s\n", path, line, col,
+		fprintf(stderr, "ebpfrec record: %s:%u:%u: invalid JSON: %s\n", name, line, col,
 			json_tokener_error_desc(json_tokener_get_error(tok)));
 		err = -EINVAL;
 	} else if (!json_object_is_type(root, json_type_object)) {
-		fprintf(stderr, "ebpfrec record: %s: expected a JSON object at the top\n", path);
+		fprintf(stderr, "ebpfrec record: %s: expected a JSON object at the top\n", name);
 		err = -EINVAL;
 	} else {
 		json_object_object_foreach(root, k, v) {
@@ -504,6 +493,29 @@ int rec_config__load(const char *path, struct record_args *a)
 	}
 	json_object_put(root);
 	json_tokener_free(tok);
+	return err;
+}
+
+int rec_config__load(const char *path, struct record_args *a)
+{
+	char *text;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "ebpfrec record: cannot read %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	text = malloc(1 << 20);
+	if (text)
+		len = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	if (!text)
+		return -ENOMEM;
+	text[len] = 0;
+	err = rec_config__parse(path, text, len, a);
 	free(text);
 	return err;
 }
