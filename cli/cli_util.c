@@ -23,6 +23,8 @@ int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define U64_LIMIT 18446744073709551616.0 /* 2^64: doubles at or above it do not fit a uint64_t */
+
 int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -44,7 +46,8 @@ int parse_size(const char *s, uint64_t *out)
 		end++;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end || v < 0)
+	/* !(v >= 0) also refuses "nan"; "inf" and huge values would not convert */
+	if (*end || !(v >= 0) || v * (double)mult >= U64_LIMIT)
 		return -EINVAL;
 	*out = (uint64_t)(v * (double)mult);
 	return 0;
@@ -62,10 +65,12 @@ int parse_duration(const char *s, uint64_t *out)
 	if (!s || !*s || *s == '-')
 		return -EINVAL;
 	v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !(v >= 0))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].unit)) {
+			if (v * units[i].ns >= U64_LIMIT)
+				return -EINVAL;
 			*out = (uint64_t)(v * units[i].ns);
 			return 0;
 		}
