@@ -119,9 +119,13 @@ static int get_duration(struct cfg *c, const char *key, struct json_object *v, u
 			return fail(c, key, "'%s' is not a duration (10, 1.5s, 500ms, 2m)", json_object_get_string(v));
 		return 0;
 	}
-	if ((json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
-	    json_object_get_double(v) >= 0) {
-		*ns = (uint64_t)(json_object_get_double(v) * 1e9);
+	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) {
+		double secs = json_object_get_double(v);
+
+		/* json-c reads NaN and Infinity too; neither, nor 2^64 ns and more, converts */
+		if (!(secs >= 0) || secs * 1e9 >= 18446744073709551616.0)
+			return fail(c, key, "%g is not a duration in seconds", secs);
+		*ns = (uint64_t)(secs * 1e9);
 		return 0;
 	}
 	return fail(c, key, "expected a duration (seconds, or a string like \"500ms\"), got %s", type_name(v));
