@@ -126,17 +126,41 @@ static int parse_file_header(struct ebr_reader *r, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Metadata is kept in memory, decompressed. Compression lets a small file
+ * claim bodies far larger than itself (zeros compress 10000-fold), so all
+ * the bodies of one capture together get a budget: 256 MiB, or 128 times
+ * the file for a large merged capture, whose metadata is that of all its
+ * sources. A block beyond it is refused like a damaged one.
+ */
+static uint64_t meta_budget(const struct ebr_reader *r)
+{
+	uint64_t scaled = r->info.file_size * 128;
+
+	return scaled > EBR_MAX_META_BODY ? scaled : EBR_MAX_META_BODY;
+}
+
 static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void *payload, size_t len)
 {
 	struct ebr_meta_disk m;
 	void *body = payload;
 	size_t body_len = len;
 
+	if (r->meta_bytes + (p->flags & EBR_BLOCK_F_ZSTD ? p->body_len : len) > meta_budget(r)) {
+		pr_warn("%s: metadata beyond %llu MiB in all; the block at offset %llu is skipped", r->path,
+			(unsigned long long)(meta_budget(r) >> 20), (unsigned long long)r->cur_block);
+		return -EFBIG;
+	}
 	if (p->flags & EBR_BLOCK_F_ZSTD) {
+		unsigned long long declared = ZSTD_getFrameContentSize(payload, len);
 		size_t n;
 
 		if (p->body_len > EBR_MAX_META_BODY)
 			return -EFBIG;
+		/* body_len is outside the CRC: believe it only if the frame agrees */
+		if (declared == ZSTD_CONTENTSIZE_ERROR ||
+		    (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != p->body_len))
+			return -EBADMSG;
 		body = malloc(p->body_len ? p->body_len : 1);
 		if (!body)
 			return -ENOMEM;
@@ -165,6 +189,7 @@ static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void
 		r->metas = n;
 		r->cap_metas = cap;
 	}
+	r->meta_bytes += body_len;
 	r->metas[r->n_metas].kind = m.kind;
 	r->metas[r->n_metas].len = body_len - sizeof(m);
 	r->metas[r->n_metas].data = malloc(body_len - sizeof(m) + 1);
@@ -241,6 +266,7 @@ static int load_block(struct ebr_reader *r, uint64_t off, const struct ebr_block
 	int err;
 
 	*next = off + 8 + p->frame_len;
+	r->cur_block = off;
 	if (p->block_type != EBR_BLOCK_META && p->block_type != EBR_BLOCK_SEGMENT)
 		return 0; /* header, trailer, footer or a newer block type: skipped */
 	err = read_payload(r, off, p, &payload, &len);
@@ -407,6 +433,7 @@ static int parse_trailer(struct ebr_reader *r, const char *p, size_t len)
 static int load_index(struct ebr_reader *r, const char *p, size_t len)
 {
 	const char *end = p + len;
+	uint64_t end_of_last = 0;
 
 	while ((size_t)(end - p) >= sizeof(struct ebr_trailer_section_disk)) {
 		struct ebr_trailer_section_disk sh;
@@ -423,9 +450,18 @@ static int load_index(struct ebr_reader *r, const char *p, size_t len)
 			struct ebr_index_entry_disk e;
 			struct ebr_block_prefix bp;
 			uint64_t next;
-			int err;
+			int err, loaded;
 
 			memcpy(&e, p + sizeof(ih) + (size_t)i * ih.entry_size, sizeof(e));
+			/*
+			 * The blocks a reader loads are listed in file order and do not
+			 * overlap: an index naming one block many times would have it
+			 * loaded, and its metadata copied, as many times. (Entries of
+			 * other types are only checked, never loaded.)
+			 */
+			loaded = e.block_type == EBR_BLOCK_META || e.block_type == EBR_BLOCK_SEGMENT;
+			if (loaded && e.offset < end_of_last)
+				return -EBADMSG;
 			err = read_prefix(r, e.offset, &bp);
 			if (!err && bp.block_type != e.block_type)
 				err = -EBADMSG;
@@ -433,6 +469,8 @@ static int load_index(struct ebr_reader *r, const char *p, size_t len)
 				err = load_block(r, e.offset, &bp, &next);
 			if (err)
 				return err;
+			if (loaded)
+				end_of_last = next;
 		}
 		return 0;
 	}
@@ -481,6 +519,7 @@ static void reset_contents(struct ebr_reader *r)
 	for (size_t i = 0; i < r->n_metas; i++)
 		free(r->metas[i].data);
 	r->n_metas = 0;
+	r->meta_bytes = 0;
 	r->n_segs = 0;
 	ebr_schema__free(r->schema);
 	r->schema = NULL;
@@ -738,30 +777,24 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 			     size_t *cap, void *dctx)
 {
 	const struct ebr_segment_slot *s = &r->segs[i];
+	unsigned long long declared;
 	ssize_t got;
 	size_t n;
 
-	if (s->info.comp_size > *ccap) {
-		void *nb = realloc(*cbuf, s->info.comp_size);
-
-		if (!nb)
-			return -ENOMEM;
-		*cbuf = nb;
-		*ccap = s->info.comp_size;
-	}
-	if (s->info.raw_size > *cap || !*buf) {
-		void *nb = realloc(*buf, s->info.raw_size ? s->info.raw_size : 8);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = s->info.raw_size;
-	}
 	if (s->encoding != 0) {
 		pr_warn("%s: segment %llu stores its events in encoding %u, which this ebpfrec cannot "
 			"read; its %u events are skipped",
 			r->path, (unsigned long long)s->info.seq, s->encoding, s->info.n_records);
 		return -EBADMSG;
+	}
+	/* comp_size was checked against the file's size when the header was loaded */
+	if (s->info.comp_size > *ccap || !*cbuf) {
+		void *nb = realloc(*cbuf, s->info.comp_size ? s->info.comp_size : 8);
+
+		if (!nb)
+			return -ENOMEM;
+		*cbuf = nb;
+		*ccap = s->info.comp_size;
 	}
 	got = ebr_pread_full(r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)
@@ -774,6 +807,22 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 		pr_warn("%s: segment %llu fails its CRC check; its %u events are lost", r->path,
 			(unsigned long long)s->info.seq, s->info.n_records);
 		return -EBADMSG;
+	}
+	/* room for raw_size bytes is made only once the data is known to be the segment's */
+	declared = ZSTD_getFrameContentSize(*cbuf, s->info.comp_size);
+	if (declared == ZSTD_CONTENTSIZE_ERROR ||
+	    (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != s->info.raw_size)) {
+		pr_warn("%s: segment %llu does not decompress; its %u events are lost", r->path,
+			(unsigned long long)s->info.seq, s->info.n_records);
+		return -EBADMSG;
+	}
+	if (s->info.raw_size > *cap || !*buf) {
+		void *nb = realloc(*buf, s->info.raw_size ? s->info.raw_size : 8);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = s->info.raw_size;
 	}
 	n = ZSTD_decompressDCtx(dctx, *buf, s->info.raw_size, *cbuf, s->info.comp_size);
 	if (ZSTD_isError(n) || n != s->info.raw_size) {
