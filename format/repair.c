@@ -62,24 +62,17 @@ static void count_records(struct repair *x, const char *p, size_t len)
 static int verify_segment(struct repair *x, const struct ebr_segment_slot *s, void **cbuf,
 			  size_t *ccap, void **buf, size_t *cap, ZSTD_DCtx *dctx)
 {
+	unsigned long long declared;
 	ssize_t got;
 	size_t n;
 
-	if (s->info.comp_size > *ccap) {
-		void *nb = realloc(*cbuf, s->info.comp_size);
+	if (s->info.comp_size > *ccap || !*cbuf) {
+		void *nb = realloc(*cbuf, s->info.comp_size ? s->info.comp_size : 8);
 
 		if (!nb)
 			return -ENOMEM;
 		*cbuf = nb;
 		*ccap = s->info.comp_size;
-	}
-	if (s->info.raw_size > *cap || !*buf) {
-		void *nb = realloc(*buf, s->info.raw_size ? s->info.raw_size : 8);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = s->info.raw_size;
 	}
 	got = ebr_pread_full(x->r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)
@@ -88,6 +81,19 @@ static int verify_segment(struct repair *x, const struct ebr_segment_slot *s, vo
 		return 0;
 	if (s->encoding != 0)
 		return 1; /* a newer encoding: whole by its CRC, though this ebpfrec cannot count it */
+	/* room for the records only once the data is known to be the segment's */
+	declared = ZSTD_getFrameContentSize(*cbuf, s->info.comp_size);
+	if (declared == ZSTD_CONTENTSIZE_ERROR ||
+	    (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != s->info.raw_size))
+		return 0;
+	if (s->info.raw_size > *cap || !*buf) {
+		void *nb = realloc(*buf, s->info.raw_size ? s->info.raw_size : 8);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = s->info.raw_size;
+	}
 	n = ZSTD_decompressDCtx(dctx, *buf, s->info.raw_size, *cbuf, s->info.comp_size);
 	if (ZSTD_isError(n) || n != s->info.raw_size)
 		return 0;
