@@ -38,6 +38,7 @@ struct ebr_writer {
 	uint64_t seq;
 	uint8_t uuid[16];
 	int err; /* first write error; sticky, so close reports it */
+	int taken_back; /* the block that failed was cut off: the file ends at a whole block */
 };
 
 _Static_assert(sizeof(struct ebr_block_prefix) == EBR_BLOCK_PREFIX_SIZE, "block prefix");
@@ -86,6 +87,32 @@ static int emit(struct ebr_writer *w, const void *buf, size_t len)
 	}
 	w->off += len;
 	w->stats.file_bytes += len;
+	return 0;
+}
+
+/*
+ * After a failed write (a full disk), the part of the block that did get
+ * written is cut off again, so the file ends at its last whole block:
+ * readable as it is, and ebr_writer__recover can let the writer go on to
+ * close it with an index (the cut freed at least what the trailer needs,
+ * unless the block was tiny).
+ */
+static void take_back(struct ebr_writer *w, uint64_t start)
+{
+	w->taken_back = 0;
+	if (ftruncate(w->fd, (off_t)start) || lseek(w->fd, (off_t)start, SEEK_SET) != (off_t)start)
+		return; /* a pipe, or worse: the reader's recovery scan will cope */
+	w->stats.file_bytes -= w->off - start;
+	w->off = start;
+	w->taken_back = 1;
+}
+
+int ebr_writer__recover(struct ebr_writer *w)
+{
+	if (w->err && !w->taken_back)
+		return w->err;
+	w->err = 0;
+	w->taken_back = 0;
 	return 0;
 }
 
@@ -233,6 +260,10 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
 	unsigned flags = 0;
 	int err;
 
+	if (w->err) {
+		free(body);
+		return w->err;
+	}
 	if (!body)
 		return -ENOMEM;
 	if (body_len > UINT32_MAX / 2) {
@@ -260,6 +291,8 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
 	ie.block_len = (uint32_t)(EBR_BLOCK_PREFIX_SIZE + payload_len);
 	ie.raw_size = (uint32_t)body_len;
 	err = emit_block(w, EBR_BLOCK_META, flags, payload, (uint32_t)payload_len, (uint32_t)body_len);
+	if (err)
+		take_back(w, ie.offset);
 	if (!err)
 		err = index_add(w, &ie);
 	free(comp);
@@ -370,6 +403,8 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	err = emit_block(w, EBR_BLOCK_SEGMENT, 0, &payload, payload_len, payload_len);
 	if (!err)
 		err = emit(w, w->cbuf, comp);
+	if (err)
+		take_back(w, ie.offset);
 	if (!err)
 		err = index_add(w, &ie);
 	if (err)
@@ -499,6 +534,8 @@ int ebr_writer__close(struct ebr_writer *w)
 		memcpy(f.magic, EBR_FOOTER_MAGIC, sizeof(EBR_FOOTER_MAGIC));
 		err = emit_block(w, EBR_BLOCK_FOOTER, 0, &f, sizeof(f), sizeof(f));
 	}
+	if (err)
+		take_back(w, trailer_off); /* no half trailer: the file still ends at a whole block */
 	free(b.p);
 	if (!err && fsync(w->fd) && errno != EINVAL && errno != EROFS) {
 		err = -errno;
