@@ -36,6 +36,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		struct seg_buf *b = q->full_head;
+		uint64_t records = 0;
 		int err = 0;
 
 		if (!b) {
@@ -52,14 +53,20 @@ static void *writer_main(void *arg)
 		/* after a rotation, an empty segment does not deserve a file of its own */
 		if (!q->err && !q->w && b->len && q->open_next)
 			err = q->open_next(q->ctx, &q->w);
-		if (!err && !q->err && q->w)
+		if (!err && !q->err && q->w) {
+			uint64_t before = ebr_writer__stats(q->w)->n_records;
+
 			err = ebr_writer__add_segment(q->w, b->data, b->len, b->drops, EBR_DROP_NR);
+			if (!err)
+				records = ebr_writer__stats(q->w)->n_records - before;
+		}
 		if (!err && !q->err && q->w && q->after_segment)
 			err = q->after_segment(q->ctx, &q->w, b);
 
 		pthread_mutex_lock(&q->mu);
 		if (err && !q->err)
 			q->err = err;
+		q->written_records += records; /* written, even if closing the file then failed */
 		if (!err) {
 			q->written_segments++;
 			q->file_bytes = q->w ? ebr_writer__stats(q->w)->file_bytes : 0;
