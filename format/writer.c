@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -220,14 +221,46 @@ nomem:
 	return NULL;
 }
 
+/*
+ * The capture is always a new file of whoever records: 0600, or less under
+ * a stricter umask. --force removes a regular file in the way rather than
+ * writing into it, since that file's owner and mode (another user's, 0666)
+ * would stay the capture's. Anything else in the way (a FIFO, /dev/null) is
+ * written to as it is; a symbolic link is never followed. *created: a new
+ * file was made (so it may be removed again on failure).
+ */
+static int create(const char *path, int force, int *created)
+{
+	int excl = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+	struct stat st;
+	int fd = open(path, excl, 0600);
+
+	*created = fd >= 0;
+	if (fd >= 0 || errno != EEXIST || lstat(path, &st))
+		return fd;
+	if (S_ISLNK(st.st_mode)) {
+		errno = ELOOP; /* O_EXCL refused the planted link before O_NOFOLLOW could: say why */
+		return -1;
+	}
+	if (!force) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode))
+		return open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	if (unlink(path) && errno != ENOENT)
+		return -1;
+	fd = open(path, excl, 0600);
+	*created = fd >= 0;
+	return fd;
+}
+
 struct ebr_writer *ebr_writer__open(const char *path, const struct ebr_writer_opts *opts)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
 	struct ebr_writer *w;
-	int fd, err;
+	int fd, err, created;
 
-	flags |= opts && opts->force ? O_TRUNC : O_EXCL;
-	fd = open(path, flags, 0600);
+	fd = create(path, opts && opts->force, &created);
 	if (fd < 0) {
 		err = errno;
 		if (err == EEXIST)
@@ -243,7 +276,8 @@ struct ebr_writer *ebr_writer__open(const char *path, const struct ebr_writer_op
 	if (!w) {
 		err = errno;
 		close(fd);
-		unlink(path);
+		if (created)
+			unlink(path);
 		errno = err;
 	}
 	return w;
