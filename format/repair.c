@@ -331,11 +331,23 @@ static int repair_copy(struct repair *x, const char *out, int force)
 	struct ebr_buf tail = {0};
 	size_t dlen = strlen(out);
 	char *tmp = malloc(dlen + 16);
+	struct stat st;
 	uint64_t pos;
 	int fd, err;
 
 	if (!tmp)
 		return -ENOMEM;
+	/*
+	 * The copy is renamed over out: that would replace a device or FIFO node,
+	 * or a symbolic link, by a file (root repairing to /dev/null would remove
+	 * it). Only a regular file is ever replaced, and only with force.
+	 */
+	if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		pr_err("%s is not a regular file (%s); repair writes a new file there and will not replace it", out,
+		       S_ISLNK(st.st_mode) ? "a symbolic link" : "a device, FIFO or directory");
+		free(tmp);
+		return -EINVAL;
+	}
 	if (!force && access(out, F_OK) == 0) {
 		pr_err("%s already exists (use --force to replace it)", out);
 		free(tmp);
@@ -366,7 +378,12 @@ static int repair_copy(struct repair *x, const char *out, int force)
 		err = sync_close(fd, tmp);
 	else
 		close(fd);
-	if (!err && rename(tmp, out)) {
+	if (!err && !force && link(tmp, out) == 0) {
+		unlink(tmp); /* in place without replacing: a file that appeared at out meanwhile is kept */
+	} else if (!err && !force && errno == EEXIST) {
+		err = -EEXIST;
+		pr_err("%s already exists (use --force to replace it)", out);
+	} else if (!err && rename(tmp, out)) {
 		err = -errno;
 		pr_err("cannot rename %s to %s: %s", tmp, out, strerror(errno));
 	}
