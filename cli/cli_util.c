@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,6 +103,31 @@ const char *human_bytes(uint64_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+const char *cli_option_name(char **argv, int optind, const char *optarg, char *buf, size_t len)
+{
+	const char *arg = argv[optind - 1], *eq;
+
+	if (optarg == arg && optind >= 2) {
+		arg = argv[optind - 2]; /* "--speed 0", "-d 5" */
+		if (arg[0] == '-' && arg[1] != '-' && strlen(arg) > 2) {
+			snprintf(buf, len, "-%c", arg[strlen(arg) - 1]); /* "-qd 5" */
+			return buf;
+		}
+		return arg;
+	}
+	eq = strchr(arg, '=');
+	if (arg[0] == '-' && arg[1] == '-' && eq) {
+		snprintf(buf, len, "%.*s", (int)(eq - arg), arg); /* "--speed=0" */
+		return buf;
+	}
+	if (arg[0] == '-' && arg[1] && arg[1] != '-') {
+		/* "-d5", or the last of grouped short options "-qd5" */
+		snprintf(buf, len, "-%c", optarg > arg + 1 ? optarg[-1] : arg[1]);
+		return buf;
+	}
+	return arg;
 }
 
 static void log_to_stderr(enum ebr_log_level level, const char *msg, void *ctx)

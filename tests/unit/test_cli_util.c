@@ -53,11 +53,30 @@ static void test_durations(void **state)
 	assert_int_equal(v, 7);
 }
 
+/* what getopt_long leaves: argv[optind - 1] is the last argument it consumed */
+static void test_option_names(void **state)
+{
+	char a1[] = "--speed", a2[] = "0", a3[] = "--speed=0", a4[] = "-n", a5[] = "-nx", a6[] = "-qd", a7[] = "5",
+	     a8[] = "-qd5";
+	char *argv1[] = { "ebpfrec", a1, a2 }, *argv2[] = { "ebpfrec", a3 }, *argv3[] = { "ebpfrec", a4, a2 },
+	     *argv4[] = { "ebpfrec", a5 }, *argv5[] = { "ebpfrec", a6, a7 }, *argv6[] = { "ebpfrec", a8 };
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(cli_option_name(argv1, 3, a2, buf, sizeof(buf)), "--speed");
+	assert_string_equal(cli_option_name(argv2, 2, a3 + 8, buf, sizeof(buf)), "--speed");
+	assert_string_equal(cli_option_name(argv3, 3, a2, buf, sizeof(buf)), "-n");
+	assert_string_equal(cli_option_name(argv4, 2, a5 + 2, buf, sizeof(buf)), "-n");
+	assert_string_equal(cli_option_name(argv5, 3, a7, buf, sizeof(buf)), "-d");
+	assert_string_equal(cli_option_name(argv6, 2, a8 + 3, buf, sizeof(buf)), "-d");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_option_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
