@@ -205,6 +205,8 @@ static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void
 		free(body);
 	if (m.kind == EBR_META_SCHEMA && !r->schema) {
 		r->schema = ebr_schema__parse(r->metas[r->n_metas - 1].data, r->metas[r->n_metas - 1].len);
+		if (!r->schema && errno == ENOMEM)
+			return -ENOMEM; /* not damage: decoding with another schema would mislead */
 		if (!r->schema)
 			pr_warn("%s: the stored schema is damaged; using this build's schema", r->path);
 	}
@@ -523,7 +525,8 @@ static void reset_contents(struct ebr_reader *r)
 	r->n_segs = 0;
 	ebr_schema__free(r->schema);
 	r->schema = NULL;
-	memset(r->type_counts, 0, (EBR_T_MAX + 1) * sizeof(*r->type_counts));
+	if (r->type_counts) /* NULL when open ran out of memory */
+		memset(r->type_counts, 0, (EBR_T_MAX + 1) * sizeof(*r->type_counts));
 	r->type_counts_known = 0;
 	memset(r->info.drops, 0, sizeof(r->info.drops));
 	r->info.ended_wall_ns = 0; /* only a trailer that was used may set it */
@@ -571,6 +574,7 @@ struct ebr_reader *ebr_reader__open(const char *path)
 
 	r = calloc(1, sizeof(*r));
 	if (!r) {
+		pr_err("cannot open %s: out of memory", path);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -598,6 +602,8 @@ struct ebr_reader *ebr_reader__open(const char *path)
 		err = -EBADMSG;
 	if (!err)
 		err = read_payload(r, 0, &p, &hdr, &hlen);
+	if (err == -ENOMEM)
+		goto fail;
 	if (err) {
 		pr_err("%s: not an ebpfrec capture, or its header is damaged", path);
 		err = -EBADMSG;
@@ -607,7 +613,10 @@ struct ebr_reader *ebr_reader__open(const char *path)
 	free(hdr);
 	if (err)
 		goto fail;
-	if (open_by_footer(r) != 0) {
+	err = open_by_footer(r);
+	if (err == -ENOMEM)
+		goto fail; /* not a reason to distrust the index */
+	if (err) {
 		reset_contents(r);
 		err = scan_file(r, 8 + p.frame_len);
 		if (err)
@@ -624,6 +633,8 @@ struct ebr_reader *ebr_reader__open(const char *path)
 		pr_warn("%s holds no schema; decoding with this build's", path);
 	return r;
 fail:
+	if (err == -ENOMEM)
+		pr_err("cannot open %s: out of memory", path);
 	ebr_reader__close(r);
 	errno = -err;
 	return NULL;
