@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "capture_fixture.h"
 #include "ebpfrec/repair.h"
+#include "events.h"
 #include "internal.h"
 #include "layout.h"
 
@@ -27,29 +29,30 @@ void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
 
 static size_t largest;
+/* allocation failure injection: the fail_at-th allocation from now fails (0: none) */
+static unsigned long allocations, fail_at;
 
-static void note(size_t n)
+/* 1 when this allocation is to fail */
+static int note(size_t n)
 {
 	if (n > largest)
 		largest = n;
+	return fail_at && ++allocations == fail_at;
 }
 
 void *__wrap_malloc(size_t n)
 {
-	note(n);
-	return __real_malloc(n);
+	return note(n) ? NULL : __real_malloc(n);
 }
 
 void *__wrap_calloc(size_t n, size_t m)
 {
-	note(n * m);
-	return __real_calloc(n, m);
+	return note(n * m) ? NULL : __real_calloc(n, m);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
-	note(n);
-	return __real_realloc(p, n);
+	return note(n) ? NULL : __real_realloc(p, n);
 }
 
 static char *dir;
@@ -281,6 +284,225 @@ static void test_segment_raw_size_lies(void **state)
 	free(path);
 }
 
+static int count_proc(const struct ebr_event_header *e, void *ctx)
+{
+	(*(unsigned *)ctx)++;
+	assert_int_equal(e->pid, 42);
+	return 0;
+}
+
+/* a capture of a header and the given blocks, each payload with a valid CRC */
+static void write_blocks(const char *path, const void *hdr_payload, size_t hdr_len, const unsigned *types,
+			 const unsigned *flags, const void *const *payloads, const size_t *lens, const uint32_t *body_lens,
+			 size_t n)
+{
+	struct ebr_buf file = {0};
+	size_t blen;
+	char *b = fx_block(EBR_BLOCK_FILE_HEADER, 0, hdr_payload, (uint32_t)hdr_len, (uint32_t)hdr_len, &blen);
+
+	ebr_buf__put(&file, b, blen);
+	free(b);
+	for (size_t i = 0; i < n; i++) {
+		b = fx_block(types[i], flags[i], payloads[i], (uint32_t)lens[i], body_lens[i], &blen);
+		ebr_buf__put(&file, b, blen);
+		free(b);
+	}
+	fx_write_file(path, file.p, file.len);
+	ebr_buf__free(&file);
+}
+
+static struct ebr_file_header_disk good_header(void)
+{
+	struct ebr_file_header_disk h = { .major = EBR_FORMAT_MAJOR, .endian_mark = EBR_ENDIAN_MARK };
+
+	memcpy(h.magic, EBR_FILE_MAGIC, sizeof(EBR_FILE_MAGIC));
+	return h;
+}
+
+/* A header whose CRC is right but whose content is not: the messages docs/format.md §4 gives. */
+static void test_header_refusals(void **state)
+{
+	char *path = fx_path(dir, "hdr.ebc"), want[512];
+	struct ebr_file_header_disk h = good_header();
+
+	(void)state;
+	fx_log_capture();
+	write_blocks(path, &h, 40, NULL, NULL, NULL, NULL, NULL, 0);
+	assert_null(ebr_reader__open(path));
+	assert_int_equal(errno, EBADMSG);
+	snprintf(want, sizeof(want), "%s: file header is too short\n", path);
+	assert_string_equal(fx_log_text(), want);
+	fx_log_restore();
+
+	fx_log_capture();
+	memcpy(h.magic, "EBPFREX", 8);
+	write_blocks(path, &h, sizeof(h), NULL, NULL, NULL, NULL, NULL, 0);
+	assert_null(ebr_reader__open(path));
+	assert_int_equal(errno, EBADMSG);
+	snprintf(want, sizeof(want), "%s: not an ebpfrec capture (bad magic)\n", path);
+	assert_string_equal(fx_log_text(), want);
+	fx_log_restore();
+
+	fx_log_capture();
+	h = good_header();
+	h.major = 2;
+	h.minor = 3;
+	write_blocks(path, &h, sizeof(h), NULL, NULL, NULL, NULL, NULL, 0);
+	assert_null(ebr_reader__open(path));
+	assert_int_equal(errno, EPROTONOSUPPORT);
+	snprintf(want, sizeof(want),
+		 "%s: capture format version 2.3 is not supported by this ebpfrec, which reads version 1.x; upgrade "
+		 "ebpfrec to read it\n",
+		 path);
+	assert_string_equal(fx_log_text(), want);
+	fx_log_restore();
+
+	fx_log_capture();
+	h = good_header();
+	h.endian_mark = 0x04030201;
+	write_blocks(path, &h, sizeof(h), NULL, NULL, NULL, NULL, NULL, 0);
+	assert_null(ebr_reader__open(path));
+	assert_int_equal(errno, EPROTONOSUPPORT);
+	snprintf(want, sizeof(want), "%s: capture was written on a machine of the other byte order\n", path);
+	assert_string_equal(fx_log_text(), want);
+	fx_log_restore();
+
+	/* not a file at all */
+	fx_log_capture();
+	assert_null(ebr_reader__open(dir));
+	assert_int_equal(errno, EINVAL);
+	snprintf(want, sizeof(want), "%s is not a regular file\n", dir);
+	assert_string_equal(fx_log_text(), want);
+	fx_log_restore();
+	free(path);
+}
+
+/*
+ * Metadata blocks whose CRC is right but whose body is not: each is refused
+ * (counted as lost by the scan) or, for a schema, replaced by this build's
+ * with a warning; a snapshot record too short for its type is skipped.
+ */
+static void test_metadata_refusals(void **state)
+{
+	char *path = fx_path(dir, "meta.ebc"), zeros[8192] = {0}, comp[8192], bad_frame[64];
+	struct ebr_file_header_disk h = good_header();
+	struct ebr_meta_disk schema_kind = { .kind = EBR_META_SCHEMA }, procs_kind = { .kind = EBR_META_PROCS };
+	char bad_schema[sizeof(schema_kind) + 8], procs[sizeof(procs_kind) + 72 + 104];
+	struct ebr_event_header *rec = (struct ebr_event_header *)(procs + sizeof(procs_kind));
+	struct ebr_event_header *good = (struct ebr_event_header *)(procs + sizeof(procs_kind) + 72);
+	size_t clen;
+	unsigned n_procs = 0;
+	struct ebr_reader *r;
+
+	(void)state;
+	/* a zstd frame that states its size (4096) but whose data is not a zstd block */
+	memcpy(zeros, &(struct ebr_meta_disk){ .kind = EBR_META_NOTE }, 8);
+	clen = ZSTD_compress(comp, sizeof(comp), zeros, 4096, 1);
+	assert_false(ZSTD_isError(clen));
+	memcpy(bad_frame, comp, clen < sizeof(bad_frame) ? clen : sizeof(bad_frame));
+	memset(bad_frame + 6, 0xee, sizeof(bad_frame) - 6);
+	/* a schema block of 8 bytes of nonsense */
+	memcpy(bad_schema, &schema_kind, sizeof(schema_kind));
+	memset(bad_schema + sizeof(schema_kind), 0x5a, 8);
+	/* a snapshot: one record of type proc_info cut to 72 bytes, then a whole one */
+	memset(procs, 0, sizeof(procs));
+	memcpy(procs, &procs_kind, sizeof(procs_kind));
+	rec->size = 72;
+	rec->type = EBR_T_PROC_INFO;
+	good->size = 104;
+	good->type = EBR_T_PROC_INFO;
+	good->pid = 42;
+	{
+		const unsigned types[] = { EBR_BLOCK_META, EBR_BLOCK_META, EBR_BLOCK_META, EBR_BLOCK_META };
+		const unsigned flags[] = { EBR_BLOCK_F_ZSTD, 0, 0, 0 };
+		const void *payloads[] = { bad_frame, "ab", bad_schema, procs };
+		const size_t lens[] = { sizeof(bad_frame), 2, sizeof(bad_schema), sizeof(procs) };
+		const uint32_t body_lens[] = { 4096, 2, sizeof(bad_schema), sizeof(procs) };
+
+		write_blocks(path, &h, sizeof(h), types, flags, payloads, lens, body_lens, 4);
+	}
+	fx_log_capture();
+	r = ebr_reader__open(path);
+	assert_non_null(r);
+	/* the undecodable frame and the body too short for its kind are lost; the others kept */
+	assert_int_equal(ebr_reader__meta_count(r), 2);
+	assert_true(ebr_reader__info(r)->bytes_lost > 0);
+	assert_non_null(strstr(fx_log_text(), "the stored schema is damaged; using this build's schema"));
+	assert_non_null(ebr_schema__type(ebr_reader__schema(r), EBR_T_EXEC)); /* this build's */
+	fx_log_restore();
+	ebr_reader__meta_records(r, EBR_META_PROCS, count_proc, &n_procs);
+	assert_int_equal(n_procs, 1); /* the short one skipped */
+	ebr_reader__close(r);
+	free(path);
+}
+
+/*
+ * Every allocation of opening and reading a capture fails, one at a time:
+ * each run ends in an error (ENOMEM) or a read; nothing crashes, and under
+ * ASan nothing leaks.
+ */
+static void test_allocation_failures(void **state)
+{
+	const char *path = EBR_TEST_DATA "/v1.0-synthetic.ebc";
+	unsigned long total, refused = 0, failed_reads = 0;
+	uint64_t clean = 0;
+
+	(void)state;
+	fx_log_capture();
+	allocations = 0;
+	fail_at = ~0UL; /* count only */
+	{
+		struct ebr_reader *r = ebr_reader__open(path);
+		struct ebr_buf got = {0};
+
+		assert_non_null(r);
+		clean = fx_read_all(r, NULL, &got, NULL);
+		ebr_buf__free(&got);
+		ebr_reader__close(r);
+	}
+	total = allocations;
+	for (unsigned long k = 1; k <= total; k++) {
+		struct ebr_reader *r;
+
+		allocations = 0;
+		fail_at = k;
+		errno = 0;
+		fx_log_restore();
+		fx_log_capture();
+		r = ebr_reader__open(path);
+		if (!r) {
+			assert_int_equal(errno, ENOMEM);
+			assert_non_null(strstr(fx_log_text(), "out of memory"));
+			refused++;
+			continue;
+		}
+		/* never a silent fallback: the index is fine, only memory was short */
+		assert_int_equal(ebr_reader__info(r)->recovered, 0);
+		{
+			struct ebr_cursor *c = ebr_cursor__open(r, NULL);
+			const struct ebr_event_header *h;
+			uint64_t n = 0;
+			int ret = 0;
+
+			while (c && (ret = ebr_cursor__next(c, &h)) > 0)
+				n++;
+			if (!c || ret < 0)
+				failed_reads++;
+			else
+				assert_int_equal(n, clean);
+			ebr_cursor__close(c);
+		}
+		ebr_reader__close(r);
+	}
+	fail_at = 0;
+	fx_log_restore();
+	print_message("%lu allocations failed one at a time: %lu opens refused with ENOMEM, %lu reads failed, the "
+		      "rest read all %llu records\n",
+		      total, refused, failed_reads, (unsigned long long)clean);
+	assert_true(total > 10);
+	assert_true(refused > 0 && failed_reads > 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -302,6 +524,9 @@ int main(void)
 		cmocka_unit_test(test_metadata_bomb),
 		cmocka_unit_test(test_metadata_body_len_lies),
 		cmocka_unit_test(test_segment_raw_size_lies),
+		cmocka_unit_test(test_header_refusals),
+		cmocka_unit_test(test_metadata_refusals),
+		cmocka_unit_test(test_allocation_failures),
 	};
 
 	fx_log_capture(); /* the reader explains what it refuses; not needed on the terminal */
