@@ -239,6 +239,8 @@ static void test_damaged_captures(void **state)
 	struct tally t = {0};
 
 	(void)state;
+	print_message("seed 0x%llx (EBR_CORRUPT_RUNS=%d EBR_CORRUPT_SEED=0x%llx to run these again)\n",
+		      (unsigned long long)g.s, runs, (unsigned long long)g.s);
 	signal(SIGALRM, on_alarm);
 	for (int i = 0; i < runs; i++)
 		one_run(&g, i, &t);
