@@ -443,10 +443,14 @@ static __always_inline bool net_nr(__u32 nr)
 	       nr == NR_recvfrom || nr == NR_sendmsg || nr == NR_recvmsg;
 }
 
-/* The type an exit is counted as when the kernel filter refuses its process; 0: none. */
+/*
+ * The type an exit is counted as when the kernel filter refuses its process;
+ * 0: none, when no enabled family would have recorded the call anyway (a
+ * call left out by --syscalls is not an event the filter took away).
+ */
 static __always_inline __u16 exit_type(__u32 nr)
 {
-	if (family_on(EBR_FAM_SYSCALL))
+	if (family_on(EBR_FAM_SYSCALL) && syscall_wanted(nr))
 		return EBR_T_SYSCALL;
 	if (family_on(EBR_FAM_FILE) && file_op(nr))
 		return file_type(file_op(nr));

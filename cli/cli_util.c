@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,8 @@ int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define U64_LIMIT 18446744073709551616.0 /* 2^64: doubles at or above it do not fit a uint64_t */
+
 int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -44,7 +47,8 @@ int parse_size(const char *s, uint64_t *out)
 		end++;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end || v < 0)
+	/* !(v >= 0) also refuses "nan"; "inf" and huge values would not convert */
+	if (*end || !(v >= 0) || v * (double)mult >= U64_LIMIT)
 		return -EINVAL;
 	*out = (uint64_t)(v * (double)mult);
 	return 0;
@@ -62,10 +66,12 @@ int parse_duration(const char *s, uint64_t *out)
 	if (!s || !*s || *s == '-')
 		return -EINVAL;
 	v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !(v >= 0))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].unit)) {
+			if (v * units[i].ns >= U64_LIMIT)
+				return -EINVAL;
 			*out = (uint64_t)(v * units[i].ns);
 			return 0;
 		}
@@ -97,6 +103,31 @@ const char *human_bytes(uint64_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+const char *cli_option_name(char **argv, int optind, const char *optarg, char *buf, size_t len)
+{
+	const char *arg = argv[optind - 1], *eq;
+
+	if (optarg == arg && optind >= 2) {
+		arg = argv[optind - 2]; /* "--speed 0", "-d 5" */
+		if (arg[0] == '-' && arg[1] != '-' && strlen(arg) > 2) {
+			snprintf(buf, len, "-%c", arg[strlen(arg) - 1]); /* "-qd 5" */
+			return buf;
+		}
+		return arg;
+	}
+	eq = strchr(arg, '=');
+	if (arg[0] == '-' && arg[1] == '-' && eq) {
+		snprintf(buf, len, "%.*s", (int)(eq - arg), arg); /* "--speed=0" */
+		return buf;
+	}
+	if (arg[0] == '-' && arg[1] && arg[1] != '-') {
+		/* "-d5", or the last of grouped short options "-qd5" */
+		snprintf(buf, len, "-%c", optarg > arg + 1 ? optarg[-1] : arg[1]);
+		return buf;
+	}
+	return arg;
 }
 
 static void log_to_stderr(enum ebr_log_level level, const char *msg, void *ctx)

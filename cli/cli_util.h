@@ -20,6 +20,12 @@ int parse_u64(const char *s, uint64_t *out);
 int finish_stdout(void);
 /* Human-readable bytes: "1.5 MiB". */
 const char *human_bytes(uint64_t n, char *buf, size_t len);
+/*
+ * The option a value was refused for, as the user wrote it ("--speed", "-d"),
+ * right after getopt_long returned it: argv[optind - 1] is the value itself
+ * when it was a separate argument. buf receives "--speed" out of "--speed=0".
+ */
+const char *cli_option_name(char **argv, int optind, const char *optarg, char *buf, size_t len);
 /* Route library messages to stderr with the program name; verbose adds info. */
 void cli_log_setup(int verbose);
 

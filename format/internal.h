@@ -19,6 +19,8 @@ void ebr_log(enum ebr_log_level level, const char *fmt, ...) EBR_PRINTF(2, 3);
 #define pr_debug(...) ebr_log(EBR_LOG_DEBUG, __VA_ARGS__)
 
 uint32_t ebr_crc32c(uint32_t crc, const void *buf, size_t len);
+/* The same without the CPU's instruction: what machines without SSE4.2 run (tested against it). */
+uint32_t ebr_crc32c_portable(uint32_t crc, const void *buf, size_t len);
 
 /* Whole reads and writes; -errno on failure, -EIO... never a short count. */
 int ebr_write_full(int fd, const void *buf, size_t len);

@@ -127,17 +127,41 @@ static int parse_file_header(struct ebr_reader *r, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Metadata is kept in memory, decompressed. Compression lets a small file
+ * claim bodies far larger than itself (zeros compress 10000-fold), so all
+ * the bodies of one capture together get a budget: 256 MiB, or 128 times
+ * the file for a large merged capture, whose metadata is that of all its
+ * sources. A block beyond it is refused like a damaged one.
+ */
+static uint64_t meta_budget(const struct ebr_reader *r)
+{
+	uint64_t scaled = r->info.file_size * 128;
+
+	return scaled > EBR_MAX_META_BODY ? scaled : EBR_MAX_META_BODY;
+}
+
 static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void *payload, size_t len)
 {
 	struct ebr_meta_disk m;
 	void *body = payload;
 	size_t body_len = len;
 
+	if (r->meta_bytes + (p->flags & EBR_BLOCK_F_ZSTD ? p->body_len : len) > meta_budget(r)) {
+		pr_warn("%s: metadata beyond %llu MiB in all; the block at offset %llu is skipped", r->path,
+			(unsigned long long)(meta_budget(r) >> 20), (unsigned long long)r->cur_block);
+		return -EFBIG;
+	}
 	if (p->flags & EBR_BLOCK_F_ZSTD) {
+		unsigned long long declared = ZSTD_getFrameContentSize(payload, len);
 		size_t n;
 
 		if (p->body_len > EBR_MAX_META_BODY)
 			return -EFBIG;
+		/* body_len is outside the CRC: believe it only if the frame agrees */
+		if (declared == ZSTD_CONTENTSIZE_ERROR ||
+		    (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != p->body_len))
+			return -EBADMSG;
 		body = malloc(p->body_len ? p->body_len : 1);
 		if (!body)
 			return -ENOMEM;
@@ -166,6 +190,7 @@ static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void
 		r->metas = n;
 		r->cap_metas = cap;
 	}
+	r->meta_bytes += body_len;
 	r->metas[r->n_metas].kind = m.kind;
 	r->metas[r->n_metas].len = body_len - sizeof(m);
 	r->metas[r->n_metas].data = malloc(body_len - sizeof(m) + 1);
@@ -181,6 +206,8 @@ static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void
 		free(body);
 	if (m.kind == EBR_META_SCHEMA && !r->schema) {
 		r->schema = ebr_schema__parse(r->metas[r->n_metas - 1].data, r->metas[r->n_metas - 1].len);
+		if (!r->schema && errno == ENOMEM)
+			return -ENOMEM; /* not damage: decoding with another schema would mislead */
 		if (!r->schema)
 			pr_warn("%s: the stored schema is damaged; using this build's schema", r->path);
 	}
@@ -242,6 +269,7 @@ static int load_block(struct ebr_reader *r, uint64_t off, const struct ebr_block
 	int err;
 
 	*next = off + 8 + p->frame_len;
+	r->cur_block = off;
 	if (p->block_type != EBR_BLOCK_META && p->block_type != EBR_BLOCK_SEGMENT)
 		return 0; /* header, trailer, footer or a newer block type: skipped */
 	err = read_payload(r, off, p, &payload, &len);
@@ -408,6 +436,7 @@ static int parse_trailer(struct ebr_reader *r, const char *p, size_t len)
 static int load_index(struct ebr_reader *r, const char *p, size_t len)
 {
 	const char *end = p + len;
+	uint64_t end_of_last = 0;
 
 	while ((size_t)(end - p) >= sizeof(struct ebr_trailer_section_disk)) {
 		struct ebr_trailer_section_disk sh;
@@ -424,9 +453,18 @@ static int load_index(struct ebr_reader *r, const char *p, size_t len)
 			struct ebr_index_entry_disk e;
 			struct ebr_block_prefix bp;
 			uint64_t next;
-			int err;
+			int err, loaded;
 
 			memcpy(&e, p + sizeof(ih) + (size_t)i * ih.entry_size, sizeof(e));
+			/*
+			 * The blocks a reader loads are listed in file order and do not
+			 * overlap: an index naming one block many times would have it
+			 * loaded, and its metadata copied, as many times. (Entries of
+			 * other types are only checked, never loaded.)
+			 */
+			loaded = e.block_type == EBR_BLOCK_META || e.block_type == EBR_BLOCK_SEGMENT;
+			if (loaded && e.offset < end_of_last)
+				return -EBADMSG;
 			err = read_prefix(r, e.offset, &bp);
 			if (!err && bp.block_type != e.block_type)
 				err = -EBADMSG;
@@ -434,6 +472,8 @@ static int load_index(struct ebr_reader *r, const char *p, size_t len)
 				err = load_block(r, e.offset, &bp, &next);
 			if (err)
 				return err;
+			if (loaded)
+				end_of_last = next;
 		}
 		return 0;
 	}
@@ -482,10 +522,12 @@ static void reset_contents(struct ebr_reader *r)
 	for (size_t i = 0; i < r->n_metas; i++)
 		free(r->metas[i].data);
 	r->n_metas = 0;
+	r->meta_bytes = 0;
 	r->n_segs = 0;
 	ebr_schema__free(r->schema);
 	r->schema = NULL;
-	memset(r->type_counts, 0, (EBR_T_MAX + 1) * sizeof(*r->type_counts));
+	if (r->type_counts) /* NULL when open ran out of memory */
+		memset(r->type_counts, 0, (EBR_T_MAX + 1) * sizeof(*r->type_counts));
 	r->type_counts_known = 0;
 	memset(r->info.drops, 0, sizeof(r->info.drops));
 	r->info.ended_wall_ns = 0; /* only a trailer that was used may set it */
@@ -533,6 +575,7 @@ struct ebr_reader *ebr_reader__open(const char *path)
 
 	r = calloc(1, sizeof(*r));
 	if (!r) {
+		pr_err("cannot open %s: out of memory", path);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -560,6 +603,8 @@ struct ebr_reader *ebr_reader__open(const char *path)
 		err = -EBADMSG;
 	if (!err)
 		err = read_payload(r, 0, &p, &hdr, &hlen);
+	if (err == -ENOMEM)
+		goto fail;
 	if (err) {
 		pr_err("%s: not an ebpfrec capture, or its header is damaged", path);
 		err = -EBADMSG;
@@ -569,7 +614,10 @@ struct ebr_reader *ebr_reader__open(const char *path)
 	free(hdr);
 	if (err)
 		goto fail;
-	if (open_by_footer(r) != 0) {
+	err = open_by_footer(r);
+	if (err == -ENOMEM)
+		goto fail; /* not a reason to distrust the index */
+	if (err) {
 		reset_contents(r);
 		err = scan_file(r, 8 + p.frame_len);
 		if (err)
@@ -586,6 +634,8 @@ struct ebr_reader *ebr_reader__open(const char *path)
 		pr_warn("%s holds no schema; decoding with this build's", path);
 	return r;
 fail:
+	if (err == -ENOMEM)
+		pr_err("cannot open %s: out of memory", path);
 	ebr_reader__close(r);
 	errno = -err;
 	return NULL;
@@ -742,21 +792,14 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 	ssize_t got;
 	int err;
 
-	if (s->info.comp_size > *ccap) {
-		void *nb = realloc(*cbuf, s->info.comp_size);
+	/* comp_size was checked against the file's size when the header was loaded */
+	if (s->info.comp_size > *ccap || !*cbuf) {
+		void *nb = realloc(*cbuf, s->info.comp_size ? s->info.comp_size : 8);
 
 		if (!nb)
 			return -ENOMEM;
 		*cbuf = nb;
 		*ccap = s->info.comp_size;
-	}
-	if (s->info.raw_size > *cap || !*buf) {
-		void *nb = realloc(*buf, s->info.raw_size ? s->info.raw_size : 8);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = s->info.raw_size;
 	}
 	got = ebr_pread_full(r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)
@@ -770,7 +813,7 @@ int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t
 			(unsigned long long)s->info.seq, s->info.n_records);
 		return -EBADMSG;
 	}
-	err = ebr_seg__decompress(dctx, s->encoding, cbuf, ccap, s->info.comp_size, *buf, s->info.raw_size);
+	err = ebr_seg__decompress(dctx, s->encoding, cbuf, ccap, s->info.comp_size, buf, cap, s->info.raw_size);
 	if (err == -EPROTONOSUPPORT)
 		pr_warn("%s: segment %llu stores its events in encoding %u, which this ebpfrec cannot "
 			"read; its %u events are skipped",

@@ -33,6 +33,8 @@ struct ebr_reader {
 	uint64_t *t_last_max; /* running max of t_last, for binary search */
 	struct ebr_meta_entry *metas;
 	size_t n_metas, cap_metas;
+	uint64_t cur_block; /* offset of the block being loaded, for messages */
+	uint64_t meta_bytes; /* of every metadata body kept, decompressed: bounded by meta_budget() */
 	uint64_t *type_counts; /* [EBR_T_MAX + 1] */
 	int type_counts_known;
 	struct ebr_drop_by_type_disk *dbt;

@@ -66,28 +66,20 @@ static int verify_segment(struct repair *x, const struct ebr_segment_slot *s, vo
 	ssize_t got;
 	int err;
 
-	if (s->info.comp_size > *ccap) {
-		void *nb = realloc(*cbuf, s->info.comp_size);
+	if (s->info.comp_size > *ccap || !*cbuf) {
+		void *nb = realloc(*cbuf, s->info.comp_size ? s->info.comp_size : 8);
 
 		if (!nb)
 			return -ENOMEM;
 		*cbuf = nb;
 		*ccap = s->info.comp_size;
 	}
-	if (s->info.raw_size > *cap || !*buf) {
-		void *nb = realloc(*buf, s->info.raw_size ? s->info.raw_size : 8);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = s->info.raw_size;
-	}
 	got = ebr_pread_full(x->r->fd, *cbuf, s->info.comp_size, s->data_offset);
 	if (got < 0)
 		return (int)got;
 	if ((size_t)got != s->info.comp_size || ebr_crc32c(0, *cbuf, s->info.comp_size) != s->info.data_crc32c)
 		return 0;
-	err = ebr_seg__decompress(dctx, s->encoding, cbuf, ccap, s->info.comp_size, *buf, s->info.raw_size);
+	err = ebr_seg__decompress(dctx, s->encoding, cbuf, ccap, s->info.comp_size, buf, cap, s->info.raw_size);
 	if (err == -EPROTONOSUPPORT)
 		return 1; /* a newer encoding: whole by its CRC, though this ebpfrec cannot count it */
 	if (err == -ENOMEM)
@@ -328,11 +320,23 @@ static int repair_copy(struct repair *x, const char *out, int force)
 	struct ebr_buf tail = {0};
 	size_t dlen = strlen(out);
 	char *tmp = malloc(dlen + 16);
+	struct stat st;
 	uint64_t pos;
 	int fd, err;
 
 	if (!tmp)
 		return -ENOMEM;
+	/*
+	 * The copy is renamed over out: that would replace a device or FIFO node,
+	 * or a symbolic link, by a file (root repairing to /dev/null would remove
+	 * it). Only a regular file is ever replaced, and only with force.
+	 */
+	if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		pr_err("%s is not a regular file (%s); repair writes a new file there and will not replace it", out,
+		       S_ISLNK(st.st_mode) ? "a symbolic link" : "a device, FIFO or directory");
+		free(tmp);
+		return -EINVAL;
+	}
 	if (!force && access(out, F_OK) == 0) {
 		pr_err("%s already exists (use --force to replace it)", out);
 		free(tmp);
@@ -363,7 +367,12 @@ static int repair_copy(struct repair *x, const char *out, int force)
 		err = sync_close(fd, tmp);
 	else
 		close(fd);
-	if (!err && rename(tmp, out)) {
+	if (!err && !force && link(tmp, out) == 0) {
+		unlink(tmp); /* in place without replacing: a file that appeared at out meanwhile is kept */
+	} else if (!err && !force && errno == EEXIST) {
+		err = -EEXIST;
+		pr_err("%s already exists (use --force to replace it)", out);
+	} else if (!err && rename(tmp, out)) {
 		err = -errno;
 		pr_err("cannot rename %s to %s: %s", tmp, out, strerror(errno));
 	}

@@ -342,34 +342,51 @@ out:
 	return err;
 }
 
-int ebr_seg__decompress(void *zstd_dctx, unsigned encoding, void **cbuf, size_t *ccap,
-			size_t comp_len, void *dst, size_t raw_size)
+static int grow(void **p, size_t *cap, size_t need)
 {
-	unsigned long long enc_len;
+	void *n;
+
+	if (need <= *cap && *p)
+		return 0;
+	n = realloc(*p, need ? need : 8);
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = need;
+	return 0;
+}
+
+int ebr_seg__decompress(void *zstd_dctx, unsigned encoding, void **cbuf, size_t *ccap,
+			size_t comp_len, void **buf, size_t *cap, size_t raw_size)
+{
+	unsigned long long declared = ZSTD_getFrameContentSize(*cbuf, comp_len);
 	size_t n, most;
+	int err;
 
 	if (encoding == EBR_SEG_ENC_RECORDS) {
-		n = ZSTD_decompressDCtx(zstd_dctx, dst, raw_size, *cbuf, comp_len);
+		if (declared == ZSTD_CONTENTSIZE_ERROR ||
+		    (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_size))
+			return -EBADMSG;
+		err = grow(buf, cap, raw_size);
+		if (err)
+			return err;
+		n = ZSTD_decompressDCtx(zstd_dctx, *buf, raw_size, *cbuf, comp_len);
 		return ZSTD_isError(n) || n != raw_size ? -EBADMSG : 0;
 	}
 	if (encoding != EBR_SEG_ENC_COLUMNS)
 		return -EPROTONOSUPPORT;
-	/* the columns' size is in the frame; bounded by what raw_size records can take */
-	enc_len = ZSTD_getFrameContentSize(*cbuf, comp_len);
+	/* the columns' size is in the frame; bounded by what raw_size bytes of records can take */
 	most = sizeof(struct col_header) + MAX_GROUPS * sizeof(struct col_group) +
 	       raw_size / sizeof(struct ebr_event_header) * sizeof(uint16_t) + 8 + raw_size;
-	if (enc_len == ZSTD_CONTENTSIZE_UNKNOWN || enc_len == ZSTD_CONTENTSIZE_ERROR || enc_len > most)
+	if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR || declared > most)
 		return -EBADMSG;
-	if (comp_len + enc_len > *ccap) {
-		void *nb = realloc(*cbuf, comp_len + enc_len);
-
-		if (!nb)
-			return -ENOMEM;
-		*cbuf = nb;
-		*ccap = comp_len + enc_len;
-	}
-	n = ZSTD_decompressDCtx(zstd_dctx, (char *)*cbuf + comp_len, enc_len, *cbuf, comp_len);
-	if (ZSTD_isError(n) || n != enc_len)
+	err = grow(cbuf, ccap, comp_len + declared);
+	if (!err)
+		err = grow(buf, cap, raw_size);
+	if (err)
+		return err;
+	n = ZSTD_decompressDCtx(zstd_dctx, (char *)*cbuf + comp_len, declared, *cbuf, comp_len);
+	if (ZSTD_isError(n) || n != declared)
 		return -EBADMSG;
-	return ebr_seg__columns_decode((char *)*cbuf + comp_len, n, dst, raw_size);
+	return ebr_seg__columns_decode((char *)*cbuf + comp_len, n, *buf, raw_size);
 }

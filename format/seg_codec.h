@@ -22,12 +22,14 @@ int ebr_seg__columns_encode(const void *recs, size_t len, struct ebr_buf *out);
 int ebr_seg__columns_decode(const void *src, size_t src_len, void *dst, size_t raw_size);
 
 /*
- * Turn a segment's zstd frame, the first comp_len bytes of *cbuf, into
- * exactly raw_size bytes of records at dst, whatever its encoding. *cbuf
- * may grow (to hold the columns on their way to records). -EBADMSG: it
- * does not decompress or decode; -EPROTONOSUPPORT: an unknown encoding.
+ * Turn a segment's zstd frame, the first comp_len bytes of *cbuf (its CRC
+ * already checked), into exactly raw_size bytes of records at *buf,
+ * whatever its encoding. Room is made (*buf, and *cbuf for the columns on
+ * their way to records) only once the frame's stated size fits raw_size.
+ * -EBADMSG: it does not decompress or decode; -EPROTONOSUPPORT: an
+ * unknown encoding; -ENOMEM.
  */
 int ebr_seg__decompress(void *zstd_dctx, unsigned encoding, void **cbuf, size_t *ccap,
-			size_t comp_len, void *dst, size_t raw_size);
+			size_t comp_len, void **buf, size_t *cap, size_t raw_size);
 
 #endif

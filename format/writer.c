@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct ebr_writer {
 	uint64_t seq;
 	uint8_t uuid[16];
 	int err; /* first write error; sticky, so close reports it */
+	int taken_back; /* the block that failed was cut off: the file ends at a whole block */
 };
 
 _Static_assert(sizeof(struct ebr_block_prefix) == EBR_BLOCK_PREFIX_SIZE, "block prefix");
@@ -89,6 +91,32 @@ static int emit(struct ebr_writer *w, const void *buf, size_t len)
 	}
 	w->off += len;
 	w->stats.file_bytes += len;
+	return 0;
+}
+
+/*
+ * After a failed write (a full disk), the part of the block that did get
+ * written is cut off again, so the file ends at its last whole block:
+ * readable as it is, and ebr_writer__recover can let the writer go on to
+ * close it with an index (the cut freed at least what the trailer needs,
+ * unless the block was tiny).
+ */
+static void take_back(struct ebr_writer *w, uint64_t start)
+{
+	w->taken_back = 0;
+	if (ftruncate(w->fd, (off_t)start) || lseek(w->fd, (off_t)start, SEEK_SET) != (off_t)start)
+		return; /* a pipe, or worse: the reader's recovery scan will cope */
+	w->stats.file_bytes -= w->off - start;
+	w->off = start;
+	w->taken_back = 1;
+}
+
+int ebr_writer__recover(struct ebr_writer *w)
+{
+	if (w->err && !w->taken_back)
+		return w->err;
+	w->err = 0;
+	w->taken_back = 0;
 	return 0;
 }
 
@@ -203,14 +231,46 @@ nomem:
 	return NULL;
 }
 
+/*
+ * The capture is always a new file of whoever records: 0600, or less under
+ * a stricter umask. --force removes a regular file in the way rather than
+ * writing into it, since that file's owner and mode (another user's, 0666)
+ * would stay the capture's. Anything else in the way (a FIFO, /dev/null) is
+ * written to as it is; a symbolic link is never followed. *created: a new
+ * file was made (so it may be removed again on failure).
+ */
+static int create(const char *path, int force, int *created)
+{
+	int excl = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+	struct stat st;
+	int fd = open(path, excl, 0600);
+
+	*created = fd >= 0;
+	if (fd >= 0 || errno != EEXIST || lstat(path, &st))
+		return fd;
+	if (S_ISLNK(st.st_mode)) {
+		errno = ELOOP; /* O_EXCL refused the planted link before O_NOFOLLOW could: say why */
+		return -1;
+	}
+	if (!force) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode))
+		return open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	if (unlink(path) && errno != ENOENT)
+		return -1;
+	fd = open(path, excl, 0600);
+	*created = fd >= 0;
+	return fd;
+}
+
 struct ebr_writer *ebr_writer__open(const char *path, const struct ebr_writer_opts *opts)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
 	struct ebr_writer *w;
-	int fd, err;
+	int fd, err, created;
 
-	flags |= opts && opts->force ? O_TRUNC : O_EXCL;
-	fd = open(path, flags, 0600);
+	fd = create(path, opts && opts->force, &created);
 	if (fd < 0) {
 		err = errno;
 		if (err == EEXIST)
@@ -226,7 +286,8 @@ struct ebr_writer *ebr_writer__open(const char *path, const struct ebr_writer_op
 	if (!w) {
 		err = errno;
 		close(fd);
-		unlink(path);
+		if (created)
+			unlink(path);
 		errno = err;
 	}
 	return w;
@@ -243,6 +304,10 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
 	unsigned flags = 0;
 	int err;
 
+	if (w->err) {
+		free(body);
+		return w->err;
+	}
 	if (!body)
 		return -ENOMEM;
 	if (body_len > UINT32_MAX / 2) {
@@ -270,6 +335,8 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
 	ie.block_len = (uint32_t)(EBR_BLOCK_PREFIX_SIZE + payload_len);
 	ie.raw_size = (uint32_t)body_len;
 	err = emit_block(w, EBR_BLOCK_META, flags, payload, (uint32_t)payload_len, (uint32_t)body_len);
+	if (err)
+		take_back(w, ie.offset);
 	if (!err)
 		err = index_add(w, &ie);
 	free(comp);
@@ -394,6 +461,8 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	err = emit_block(w, EBR_BLOCK_SEGMENT, 0, &payload, payload_len, payload_len);
 	if (!err)
 		err = emit(w, w->cbuf, comp);
+	if (err)
+		take_back(w, ie.offset);
 	if (!err)
 		err = index_add(w, &ie);
 	if (err)
@@ -524,6 +593,8 @@ int ebr_writer__close(struct ebr_writer *w)
 		memcpy(f.magic, EBR_FOOTER_MAGIC, sizeof(EBR_FOOTER_MAGIC));
 		err = emit_block(w, EBR_BLOCK_FOOTER, 0, &f, sizeof(f), sizeof(f));
 	}
+	if (err)
+		take_back(w, trailer_off); /* no half trailer: the file still ends at a whole block */
 	free(b.p);
 	if (!err && fsync(w->fd) && errno != EINVAL && errno != EROFS) {
 		err = -errno;

@@ -428,7 +428,12 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		a->command = argv + optind;
 	return 0;
 bad:
-	fprintf(stderr, "ebpfrec record: invalid value '%s' for %s\n", optarg, argv[optind - 1]);
+	{
+		char name[64];
+
+		fprintf(stderr, "ebpfrec record: invalid value '%s' for %s\n", optarg,
+			cli_option_name(argv, optind, optarg, name, sizeof(name)));
+	}
 	return -1;
 }
 

@@ -119,9 +119,13 @@ static int get_duration(struct cfg *c, const char *key, struct json_object *v, u
 			return fail(c, key, "'%s' is not a duration (10, 1.5s, 500ms, 2m)", json_object_get_string(v));
 		return 0;
 	}
-	if ((json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
-	    json_object_get_double(v) >= 0) {
-		*ns = (uint64_t)(json_object_get_double(v) * 1e9);
+	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) {
+		double secs = json_object_get_double(v);
+
+		/* json-c reads NaN and Infinity too; neither, nor 2^64 ns and more, converts */
+		if (!(secs >= 0) || secs * 1e9 >= 18446744073709551616.0)
+			return fail(c, key, "%g is not a duration in seconds", secs);
+		*ns = (uint64_t)(secs * 1e9);
 		return 0;
 	}
 	return fail(c, key, "expected a duration (seconds, or a string like \"500ms\"), got %s", type_name(v));
@@ -460,29 +464,18 @@ static int apply_key(struct cfg *c, const char *k, struct json_object *v)
 	return err;
 }
 
-int rec_config__load(const char *path, struct record_args *a)
+int rec_config__parse(const char *name, const char *text, size_t len, struct record_args *a)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
-	struct cfg c = { .path = path, .a = a };
-	char *text;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
+	struct cfg c = { .path = name, .text = text, .a = a };
 	int err = 0;
 
-	if (!f) {
-		fprintf(stderr, "ebpfrec record: cannot read %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	text = malloc(1 << 20);
-	if (text)
-		len = fread(text, 1, (1 << 20) - 1, f);
-	fclose(f);
-	if (!text)
-		return -ENOMEM;
-	text[len] = 0;
-	c.text = text;
+	if (len > INT32_MAX - 1)
+		return -EFBIG;
 	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
 	root = json_tokener_parse_ex(tok, text, (int)len + 1);
 	if (!root) {
 		size_t off = json_tokener_get_parse_end(tok);
@@ -492,11 +485,11 @@ int rec_config__load(const char *path, struct record_args *a)
 			line += text[i] == '\n';
 			col = text[i] == '\n' ? 1 : col + 1;
 		}
-		fprintf(stderr, "ebpfrec record: %s:%u:%u: invalid JSON: %s\n", path, line, col,
+		fprintf(stderr, "ebpfrec record: %s:%u:%u: invalid JSON: %s\n", name, line, col,
 			json_tokener_error_desc(json_tokener_get_error(tok)));
 		err = -EINVAL;
 	} else if (!json_object_is_type(root, json_type_object)) {
-		fprintf(stderr, "ebpfrec record: %s: expected a JSON object at the top\n", path);
+		fprintf(stderr, "ebpfrec record: %s: expected a JSON object at the top\n", name);
 		err = -EINVAL;
 	} else {
 		json_object_object_foreach(root, k, v) {
@@ -508,6 +501,29 @@ int rec_config__load(const char *path, struct record_args *a)
 	}
 	json_object_put(root);
 	json_tokener_free(tok);
+	return err;
+}
+
+int rec_config__load(const char *path, struct record_args *a)
+{
+	char *text;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "ebpfrec record: cannot read %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	text = malloc(1 << 20);
+	if (text)
+		len = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	if (!text)
+		return -ENOMEM;
+	text[len] = 0;
+	err = rec_config__parse(path, text, len, a);
 	free(text);
 	return err;
 }

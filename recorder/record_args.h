@@ -50,6 +50,8 @@ struct record_args {
  * it). Every error names the file, line, column and key; -EINVAL then.
  */
 int rec_config__load(const char *path, struct record_args *a);
+/* The same on text already in memory (text[len] must be 0); name is used in messages. */
+int rec_config__parse(const char *name, const char *text, size_t len, struct record_args *a);
 /* The effective configuration as JSON, valid input for --config. Caller frees. */
 char *rec_config__to_json(const struct record_args *a, int pretty);
 void rec_config__free(struct record_args *a);

@@ -739,6 +739,50 @@ const struct ebr_recorder_stats *ebr_recorder__stats(struct ebr_recorder *r)
 	return &r->stats;
 }
 
+/*
+ * Writing failed (a full disk): nothing more is written, and the recording
+ * fails with err. The writer has cut the failed segment off again, so the
+ * file ends at the last whole one; then the events that never made it into
+ * the file are counted as lost (writer backlog) in one last, empty segment,
+ * and the file is closed with its index. Where even that cannot be
+ * written, the file is left as it is, for the recovery scan and repair.
+ */
+static int close_after_error(struct ebr_recorder *r, int err)
+{
+	uint64_t written = r->q.written_records;
+	uint64_t lost = r->stats.events > written ? r->stats.events - written : 0;
+	uint64_t drops[EBR_DROP_NR];
+
+	if (r->w && ebr_writer__recover(r->w) == 0) {
+		memcpy(drops, r->stats.drops, sizeof(drops));
+		drops[EBR_DROP_WRITER_BACKLOG] += lost;
+		ebr_writer__set_drops_by_type(r->w, r->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
+		if (ebr_writer__add_segment(r->w, NULL, 0, drops, EBR_DROP_NR) == 0) {
+			uint64_t segs = ebr_writer__stats(r->w)->n_segments;
+			int cerr;
+
+			r->stats.file_bytes = r->closed_bytes + ebr_writer__stats(r->w)->file_bytes;
+			cerr = ebr_writer__close(r->w);
+			r->w = NULL;
+			if (!cerr) {
+				r->stats.drops[EBR_DROP_WRITER_BACKLOG] = drops[EBR_DROP_WRITER_BACKLOG];
+				pr_err("%s: %s: the capture ends with the last whole segment written; it holds "
+				       "%llu events in %llu segments and is closed with its index; the %llu events "
+				       "that could not be written are counted as lost (writer backlog)",
+				       r->path, strerror(-err), (unsigned long long)written, (unsigned long long)segs,
+				       (unsigned long long)lost);
+				return err;
+			}
+		}
+	}
+	pr_err("the capture %s is incomplete: %s; it holds %llu events in whole segments, %llu more could "
+	       "not be written; `ebpfrec repair` can give it an index",
+	       r->path, strerror(-err), (unsigned long long)written, (unsigned long long)lost);
+	ebr_writer__abandon(r->w);
+	r->w = NULL;
+	return err;
+}
+
 int ebr_recorder__stop(struct ebr_recorder *r)
 {
 	int err, cerr;
@@ -771,14 +815,8 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 		r->stats.file_bytes = r->closed_bytes;
 		return 0;
 	}
-	if (err || !r->w) {
-		pr_err("the capture %s is incomplete: %s; `ebpfrec repair` can recover its whole "
-		       "segments",
-		       r->path, strerror(err ? -err : EIO));
-		ebr_writer__abandon(r->w);
-		r->w = NULL;
-		return err ? err : -EIO;
-	}
+	if (err || !r->w)
+		return close_after_error(r, err ? err : -EIO);
 	ebr_writer__set_drops_by_type(r->w, r->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
 	cerr = write_cgroups(r, r->w);
 	if (cerr) {

@@ -36,6 +36,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		struct seg_buf *b = q->full_head;
+		uint64_t records = 0;
 		int err = 0;
 
 		if (!b) {
@@ -55,11 +56,14 @@ static void *writer_main(void *arg)
 		if (!err && !q->err && q->w) {
 			const void *recs = b->data;
 			size_t len = b->len;
+			uint64_t before = ebr_writer__stats(q->w)->n_records;
 
 			if (q->transform && len)
 				err = q->transform(q->ctx, b->data, b->len, &recs, &len);
 			if (!err)
 				err = ebr_writer__add_segment(q->w, recs, len, b->drops, EBR_DROP_NR);
+			if (!err)
+				records = ebr_writer__stats(q->w)->n_records - before;
 		}
 		if (!err && !q->err && q->w && q->after_segment)
 			err = q->after_segment(q->ctx, &q->w, b);
@@ -67,6 +71,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&q->mu);
 		if (err && !q->err)
 			q->err = err;
+		q->written_records += records; /* written, even if closing the file then failed */
 		if (!err) {
 			q->written_segments++;
 			q->file_bytes = q->w ? ebr_writer__stats(q->w)->file_bytes : 0;

@@ -47,6 +47,7 @@ struct seg_queue {
 	int stopping;
 	int err; /* first write error, -errno */
 	uint64_t written_segments;
+	uint64_t written_records; /* events in the segments written, over every file */
 	uint64_t file_bytes;
 };
 

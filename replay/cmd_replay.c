@@ -246,6 +246,11 @@ out:
 	ebr_reader__close(r);
 	return ret;
 bad:
-	fprintf(stderr, "ebpfrec replay: invalid value '%s' for %s\n", optarg, argv[optind - 1]);
+	{
+		char name[64];
+
+		fprintf(stderr, "ebpfrec replay: invalid value '%s' for %s\n", optarg,
+			cli_option_name(argv, optind, optarg, name, sizeof(name)));
+	}
 	return EXIT_USAGE;
 }

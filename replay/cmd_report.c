@@ -110,8 +110,10 @@ int cmd_report(int argc, char **argv)
 		case 'n':
 		case 'H':
 			if (parse_u64(optarg, &v) || !v || v > 1000) {
+				char name[64];
+
 				fprintf(stderr, "ebpfrec report: invalid value '%s' for %s: 1 to 1000\n", optarg,
-					argv[optind - 1]);
+					cli_option_name(argv, optind, optarg, name, sizeof(name)));
 				return EXIT_USAGE;
 			}
 			if (c == 'n')

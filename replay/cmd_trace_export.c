@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_util.h"
@@ -28,7 +29,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ebpfrec export FILE --chrome-trace OUT.json [--from T] [--to T]\n"
-		"                            [--type NAMES] [--no-counters] [--bucket D] [-q]\n\n"
+		"                            [--type NAMES] [--no-counters] [--bucket D] [-q]\n"
+		"                            [--force]\n\n"
 		"Write a capture as a Chrome trace (Trace Event Format JSON) that the Perfetto UI\n"
 		"(ui.perfetto.dev, works offline once loaded) and chrome://tracing open: one track\n"
 		"per process and thread, syscalls and file/socket/mmap calls as slices with their\n"
@@ -47,6 +49,7 @@ static void usage(FILE *out)
 		"      --no-counters       leave out the events/s and drops/s counters\n"
 		"      --bucket D          the counters' resolution (default: from the span)\n"
 		"  -q, --quiet             no size estimate or summary on stderr\n"
+		"      --force             replace OUT if it exists (a regular file only)\n"
 		"  -h, --help              this text\n\n"
 		"examples:\n"
 		"  ebpfrec export t.ebc --chrome-trace t.json\n"
@@ -84,25 +87,41 @@ static uint64_t estimate_events(struct ebr_reader *r, const uint64_t *bitmap, ui
 }
 
 static int export_to(struct ebr_reader *r, const struct chrome_trace_opts *o, const char *out_path,
-		     int *exit_code)
+		     int force, int *exit_code)
 {
+	struct stat st;
 	char *tmp = NULL;
 	FILE *f;
-	int err;
+	int fd, err;
 
 	if (!strcmp(out_path, "-"))
 		return export_chrome_trace(r, o, stdout);
+	*exit_code = EXIT_FAIL;
+	/* renaming over a device, FIFO or symbolic link would replace it: only regular files */
+	if (lstat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "ebpfrec export: %s is not a regular file (%s); not replacing it\n", out_path,
+			S_ISLNK(st.st_mode) ? "a symbolic link" : "a device, FIFO or directory");
+		return -EINVAL;
+	}
+	if (!force && access(out_path, F_OK) == 0) {
+		fprintf(stderr, "ebpfrec export: %s exists; use --force to replace it\n", out_path);
+		return -EEXIST;
+	}
 	/* the file appears whole or not at all: readers never see half a trace */
-	if (asprintf(&tmp, "%s.partial", out_path) < 0) {
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", out_path) < 0) {
 		fprintf(stderr, "ebpfrec export: out of memory\n");
 		return -ENOMEM;
 	}
-	f = fopen(tmp, "w");
+	fd = mkstemp(tmp); /* a fresh file, 0600, never through a planted link */
+	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
-		fprintf(stderr, "ebpfrec export: cannot create %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "ebpfrec export: cannot create a file beside %s: %s\n", out_path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
 		free(tmp);
-		*exit_code = EXIT_FAIL;
 		return err;
 	}
 	err = export_chrome_trace(r, o, f);
@@ -110,13 +129,20 @@ static int export_to(struct ebr_reader *r, const struct chrome_trace_opts *o, co
 		err = -errno;
 		fprintf(stderr, "ebpfrec export: writing %s failed: %s\n", tmp, strerror(errno));
 	}
-	if (!err && rename(tmp, out_path)) {
+	if (!err && !force && link(tmp, out_path) == 0) {
+		unlink(tmp); /* without --force, a file that appeared at out_path meanwhile is kept */
+	} else if (!err && !force && errno == EEXIST) {
+		err = -EEXIST;
+		fprintf(stderr, "ebpfrec export: %s exists; use --force to replace it\n", out_path);
+	} else if (!err && rename(tmp, out_path)) {
 		err = -errno;
 		fprintf(stderr, "ebpfrec export: cannot rename %s to %s: %s\n", tmp, out_path,
 			strerror(errno));
 	}
 	if (err)
 		unlink(tmp);
+	else
+		*exit_code = EXIT_OK;
 	free(tmp);
 	return err;
 }
@@ -132,6 +158,7 @@ int cmd_trace_export(int argc, char **argv)
 		{ "no-counters", no_argument, NULL, 'C' },
 		{ "bucket", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "force", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -139,7 +166,7 @@ int cmd_trace_export(int argc, char **argv)
 	struct chrome_trace_opts o = { .sz = sizeof(o), .stats = &st };
 	const char *out_path = NULL, *from = NULL, *to = NULL, *types = NULL, *filter_expr = NULL;
 	struct ebr_filter *filter = NULL;
-	int quiet = 0, c, ret = EXIT_FAIL;
+	int quiet = 0, force = 0, c, ret = EXIT_FAIL;
 	struct ebr_reader *r;
 	char b1[32];
 	uint64_t est;
@@ -174,6 +201,9 @@ int cmd_trace_export(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'W':
+			force = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -205,7 +235,7 @@ int cmd_trace_export(int argc, char **argv)
 	if (est * BYTES_PER_EVENT > BIG_TRACE)
 		fprintf(stderr, "ebpfrec export: that is more than the Perfetto UI handles comfortably "
 				"in a browser tab; --from/--to or --type make it smaller\n");
-	if (!export_to(r, &o, out_path, &ret)) {
+	if (!export_to(r, &o, out_path, force, &ret)) {
 		ret = out_path[0] == '-' && !out_path[1] ? finish_stdout() : EXIT_OK;
 		if (!quiet)
 			fprintf(stderr, "ebpfrec export: wrote %s: %s, %" PRIu64 " events in: %" PRIu64

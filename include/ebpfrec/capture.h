@@ -80,6 +80,14 @@ const uint8_t *ebr_writer__uuid(const struct ebr_writer *w);
 int ebr_writer__close(struct ebr_writer *w);
 /* Close without a trailer (the file stays recoverable); frees. */
 void ebr_writer__abandon(struct ebr_writer *w);
+/*
+ * After a write error (a full disk): a block that could not be written
+ * whole is cut off the file again, which then ends at its last whole block.
+ * If that worked, this clears the error so the writer can go on (add a
+ * last segment, close with an index) and returns 0; otherwise it returns
+ * the error, and the file is left for the recovery scan or repair.
+ */
+int ebr_writer__recover(struct ebr_writer *w);
 
 /* ---------------------------------------------------------------- reader */
 

@@ -62,7 +62,7 @@ static size_t fill_str(struct fx_rng *r, char *buf, size_t max, char sep)
 }
 
 static const char *const comms[] = { "bash", "make", "cc1", "kworker/0:1", "systemd", "ld",
-				     "a b", "x\x1b" "y" };
+				     "a b", ("x\x1b" "y") /* split: \x1by would be one escape */ };
 
 size_t fx_append_record(struct ebr_buf *b, struct fx_rng *r, uint64_t ts, uint32_t id,
 			int with_unknown)

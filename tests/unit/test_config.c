@@ -123,6 +123,10 @@ static const struct bad bads[] = {
 	{ "{ \"collection_interval\": \"5h\" }", "1:3: 'collection_interval': must be from 1ms to 1s" },
 	{ "{ \"collection_interval\": \"soon\" }", "1:3: 'collection_interval': 'soon' is not a duration (10, 1.5s, 500ms, 2m)" },
 	{ "{ \"timeout\": [] }", "1:3: 'timeout': expected a duration (seconds, or a string like \"500ms\"), got array" },
+	/* found by fuzz_config: durations that do not fit in 64 bits of ns */
+	{ "{ \"segment_time\": 1e300 }", "1:3: 'segment_time': 1e+300 is not a duration in seconds" },
+	{ "{ \"duration\": \"1e300h\" }", "1:3: 'duration': '1e300h' is not a duration (10, 1.5s, 500ms, 2m)" },
+	{ "{ \"ring_buffer_size\": \"inf\" }", "1:3: 'ring_buffer_size': 'inf' is not a size (4096, 64k, 16M)" },
 	{ "{ \"batch_size\": 0 }", "1:3: 'batch_size': must be from 1 to 1000000 events" },
 	{ "{ \"batch_size\": -5 }", "1:3: 'batch_size': expected a non-negative integer, got int" },
 	{ "{ \"segment_size\": \"1k\" }", "1:3: 'segment_size': must be from 64k to 64M" },

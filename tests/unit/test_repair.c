@@ -295,6 +295,29 @@ static void test_dry_run_and_refusals(void **state)
 	assert_int_equal(ebr_capture__repair(path, out, &ro, &rep), 0);
 	assert_int_equal(stat(out, &st), 0);
 	assert_int_equal((uint64_t)st.st_size, rep.out_size);
+	/* what is not a regular file is never replaced, even forced: a link, a FIFO (and so /dev/null) */
+	{
+		char *link = fx_path(e->dir, "dry-link.ebc"), *fifo = fx_path(e->dir, "dry-fifo"),
+		     *target = fx_path(e->dir, "dry-target");
+
+		fx_write_file(target, "kept", 4);
+		assert_int_equal(symlink(target, link), 0);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		fx_log_capture();
+		assert_int_equal(ebr_capture__repair(path, link, &ro, &rep), -EINVAL);
+		assert_non_null(strstr(fx_log_text(), "is not a regular file (a symbolic link)"));
+		assert_int_equal(ebr_capture__repair(path, fifo, &ro, &rep), -EINVAL);
+		fx_log_restore();
+		assert_int_equal(lstat(link, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		assert_int_equal(lstat(fifo, &st), 0);
+		assert_true(S_ISFIFO(st.st_mode));
+		assert_int_equal(stat(target, &st), 0);
+		assert_int_equal(st.st_size, 4);
+		free(link);
+		free(fifo);
+		free(target);
+	}
 	free(path);
 	free(out);
 }
