@@ -35,7 +35,18 @@ static int in_tree(const struct tree *t, uint32_t pid)
 	return 0;
 }
 
-/* Children join when their parent is in; repeat until no fork adds one. */
+static void leave_tree(struct tree *t, uint32_t pid)
+{
+	for (size_t i = t->n; i-- > 1;) /* never the root */
+		if (t->pids[i] == pid)
+			t->pids[i] = 0;
+}
+
+/*
+ * Children join when their parent is in; repeat until no fork adds one.
+ * A child's pid is only trusted up to its exit: it may be reused later by a
+ * stranger, so count_workload takes it out of the tree there.
+ */
 static int build_tree(struct ebr_reader *r, uint32_t root, struct tree *t)
 {
 	int grew = 1;
@@ -75,7 +86,7 @@ struct counts {
 	uint64_t by_type[EBR_T_MAX + 1];
 };
 
-static int count_workload(struct ebr_reader *r, uint32_t root, const struct tree *t, struct counts *n)
+static int count_workload(struct ebr_reader *r, uint32_t root, struct tree *t, struct counts *n)
 {
 	struct ebr_cursor_opts co = { .sz = sizeof(co) };
 	struct ebr_cursor *c = ebr_cursor__open(r, &co);
@@ -108,7 +119,11 @@ static int count_workload(struct ebr_reader *r, uint32_t root, const struct tree
 		}
 		case EBR_T_FORK: n->fork++; break;
 		case EBR_T_EXEC: n->exec++; break;
-		case EBR_T_EXIT: n->exit++; break;
+		case EBR_T_EXIT:
+			n->exit++;
+			if (h->pid != root)
+				leave_tree(t, h->pid);
+			break;
 		default: n->other++; break;
 		}
 	}
