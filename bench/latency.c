@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,6 +65,16 @@ static double pct(const struct lat *l, double p)
 	return (double)l->v[i < l->n ? i : l->n - 1] / 1000.0;
 }
 
+/* This process's CPU: recorder drain, writer-less source, subscriber thread (not the workload). */
+static double self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static pid_t spawn(const char *workload, long calls, long rate)
 {
 	char n[32], r[32];
@@ -102,6 +113,7 @@ int main(int argc, char **argv)
 	struct ebr_subscription *sub;
 	struct ebr_source *src;
 	struct lat l = { 0 };
+	double cpu0;
 	uint64_t delivered = 0, filtered = 0, sub_dropped = 0;
 	long calls;
 	pid_t pid;
@@ -133,6 +145,7 @@ int main(int argc, char **argv)
 	sub = ebr_source__subscribe(src, &so);
 	if (!sub)
 		return 1;
+	cpu0 = self_cpu();
 	pid = spawn(workload, calls, rate);
 	if (pid < 0)
 		return 1;
@@ -145,13 +158,15 @@ int main(int argc, char **argv)
 	ebr_source__stats(src, &st);
 	ebr_subscription__stats(sub, &delivered, &filtered, &sub_dropped);
 	ebr_source__close(src);
+	cpu0 = self_cpu() - cpu0;
 	qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
 	printf("{\"mode\": \"%s\", \"rate\": %ld, \"seconds\": %.1f, \"calls\": %ld, \"events\": %zu, "
 	       "\"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, "
-	       "\"ringbuf_lost\": %llu, \"subscriber_dropped\": %llu, \"negative\": %llu, \"workload_status\": %d}\n",
+	       "\"ringbuf_lost\": %llu, \"subscriber_dropped\": %llu, \"negative\": %llu, \"workload_status\": %d, "
+	       "\"cpu_s\": %.3f}\n",
 	       low_latency ? "low-latency" : "default", rate, seconds, calls, l.n, pct(&l, 50), pct(&l, 90),
 	       pct(&l, 99), pct(&l, 99.9), pct(&l, 100), (unsigned long long)st.dropped[EBR_DROP_RINGBUF_FULL],
-	       (unsigned long long)sub_dropped, (unsigned long long)l.negative, status);
+	       (unsigned long long)sub_dropped, (unsigned long long)l.negative, status, cpu0);
 	free(l.v);
 	return 0;
 }
