@@ -6,13 +6,18 @@
  * with no capture file. The load is bench_workload's getppid storm at a
  * fixed rate; only getppid from that program is recorded.
  *
- *   bench_latency [--low-latency] [--rate N] [--seconds S] [--workload PATH]
+ *   bench_latency [--low-latency] [--fifo] [--rate N] [--seconds S] [--workload PATH]
+ *
+ * --fifo runs this process (the recorder's drain and the subscriber thread)
+ * SCHED_FIFO, the workload not: with it, what remains of the tail is ours,
+ * not other programs' time slices on a busy machine.
  *
  * Prints one JSON object: events, percentiles in microseconds, losses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +89,9 @@ static pid_t spawn(const char *workload, long calls, long rate)
 	snprintf(r, sizeof(r), "%ld", rate);
 	pid = fork();
 	if (pid == 0) {
+		struct sched_param sp = { 0 };
+
+		sched_setscheduler(0, SCHED_OTHER, &sp); /* --fifo is for the recorder alone */
 		/* the workload's report is not ours to print */
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
@@ -98,12 +106,12 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "low-latency", no_argument, NULL, 'l' }, { "rate", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' }, { "workload", required_argument, NULL, 'w' },
-		{ 0 },
+		{ "fifo", no_argument, NULL, 'f' }, { 0 },
 	};
 	const char *workload = "bench_workload";
 	long rate = 100000;
 	double seconds = 10;
-	int low_latency = 0, c, status = 0;
+	int low_latency = 0, fifo = 0, c, status = 0;
 	uint32_t nr = SYS_getppid;
 	struct ebr_kfilter_spec kf = { .sz = sizeof(kf), .uid = -1, .comm = "bench_workload" };
 	struct ebr_recorder_opts ro = { .sz = sizeof(ro), .families = EBR_FAMILY_BIT(EBR_FAM_SYSCALL),
@@ -124,8 +132,9 @@ int main(int argc, char **argv)
 		case 'r': rate = atol(optarg); break;
 		case 's': seconds = atof(optarg); break;
 		case 'w': workload = optarg; break;
+		case 'f': fifo = 1; break;
 		default:
-			fprintf(stderr, "usage: bench_latency [--low-latency] [--rate N] [--seconds S] "
+			fprintf(stderr, "usage: bench_latency [--low-latency] [--fifo] [--rate N] [--seconds S] "
 					"[--workload PATH]\n");
 			return 2;
 		}
@@ -136,6 +145,15 @@ int main(int argc, char **argv)
 	if (!l.v)
 		return 1;
 	ro.low_latency = low_latency;
+	if (fifo) {
+		struct sched_param sp = { .sched_priority = 10 };
+
+		/* before the source starts, so its threads inherit it */
+		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			fprintf(stderr, "bench_latency: SCHED_FIFO: %s\n", strerror(errno));
+			return 1;
+		}
+	}
 	so.ctx = &l;
 	src = ebr_source__open_live(&ro);
 	if (!src) {
@@ -160,11 +178,11 @@ int main(int argc, char **argv)
 	ebr_source__close(src);
 	cpu0 = self_cpu() - cpu0;
 	qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
-	printf("{\"mode\": \"%s\", \"rate\": %ld, \"seconds\": %.1f, \"calls\": %ld, \"events\": %zu, "
+	printf("{\"mode\": \"%s%s\", \"rate\": %ld, \"seconds\": %.1f, \"calls\": %ld, \"events\": %zu, "
 	       "\"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, "
 	       "\"ringbuf_lost\": %llu, \"subscriber_dropped\": %llu, \"negative\": %llu, \"workload_status\": %d, "
 	       "\"cpu_s\": %.3f}\n",
-	       low_latency ? "low-latency" : "default", rate, seconds, calls, l.n, pct(&l, 50), pct(&l, 90),
+	       low_latency ? "low-latency" : "default", fifo ? " + SCHED_FIFO" : "", rate, seconds, calls, l.n, pct(&l, 50), pct(&l, 90),
 	       pct(&l, 99), pct(&l, 99.9), pct(&l, 100), (unsigned long long)st.dropped[EBR_DROP_RINGBUF_FULL],
 	       (unsigned long long)sub_dropped, (unsigned long long)l.negative, status, cpu0);
 	free(l.v);
