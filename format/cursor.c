@@ -92,6 +92,42 @@ static int by_ts(const void *a, const void *b)
 	return oa < ob ? -1 : oa > ob; /* stable: keeps ring-buffer order on ties */
 }
 
+static uint64_t ts_at(const char *base, uint32_t off)
+{
+	return ((const struct ebr_event_header *)(base + off))->ts;
+}
+
+/*
+ * A segment is nearly in time order: each CPU's records are, and CPUs
+ * interleave with a small skew. Insertion sort costs a few comparisons per
+ * record on that, where qsort cost a quarter of a whole `replay -f` (callgrind:
+ * msort + by_ts 27% of instructions). A segment that is far from sorted
+ * (more than 8 moves per record) goes to qsort; both keep file order on ties.
+ */
+static void sort_order(struct ebr_cursor *c)
+{
+	uint32_t *order = c->order;
+	size_t n = c->n_order, budget = 8 * n, moves = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		uint32_t o = order[i];
+		uint64_t t = ts_at(c->buf, o);
+		size_t j = i;
+
+		while (j > 0 && ts_at(c->buf, order[j - 1]) > t && moves < budget) {
+			order[j] = order[j - 1];
+			j--;
+			moves++;
+		}
+		order[j] = o;
+		if (moves >= budget) {
+			sort_base = c->buf;
+			qsort(order, n, sizeof(*order), by_ts);
+			return;
+		}
+	}
+}
+
 static int index_records(struct ebr_cursor *c, size_t raw_size)
 {
 	const struct ebr_schema *schema = ebr_reader__schema(c->r);
@@ -131,10 +167,8 @@ static int index_records(struct ebr_cursor *c, size_t raw_size)
 		c->order[c->n_order++] = (uint32_t)off;
 		off += h->size;
 	}
-	if (!sorted && !c->o.unordered) {
-		sort_base = c->buf;
-		qsort(c->order, c->n_order, sizeof(*c->order), by_ts);
-	}
+	if (!sorted && !c->o.unordered)
+		sort_order(c);
 	return 0;
 }
 

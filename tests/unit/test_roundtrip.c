@@ -216,6 +216,68 @@ static void test_segment_sorted_by_ts(void **state)
 	free(path);
 }
 
+/*
+ * Big segments, nearly sorted (neighbours swapped, as two CPUs interleave)
+ * and fully reversed with ties (far from sorted): the same stable order as a
+ * full sort by (ts, file position).
+ */
+static void check_big_order(void **state, const char *name, uint64_t (*ts_of)(size_t i), size_t n)
+{
+	struct ebr_writer_opts wo = { .sz = sizeof(wo) };
+	struct ebr_cursor_opts co = { .sz = sizeof(co) };
+	char *path = fx_path(*state, name);
+	struct ebr_buf recs = { 0 }, got = { 0 };
+	struct fx_rng rng = { 11 };
+	struct ebr_writer *w;
+	struct ebr_reader *r;
+	uint64_t last_ts = 0;
+	uint32_t last_id = 0;
+
+	for (size_t i = 0; i < n; i++)
+		fx_append_record(&recs, &rng, ts_of(i), (uint32_t)i, 0);
+	w = ebr_writer__open(path, &wo);
+	assert_non_null(w);
+	assert_int_equal(ebr_writer__add_segment(w, recs.p, recs.len, NULL, 0), 0);
+	assert_int_equal(ebr_writer__close(w), 0);
+	r = ebr_reader__open(path);
+	assert_non_null(r);
+	assert_int_equal(fx_read_all(r, &co, &got, NULL), n);
+	for (size_t o = 0, i = 0; o < got.len; i++) {
+		const struct ebr_event_header *h = (const void *)(got.p + o);
+
+		/* ts never goes back; on equal ts, the record written first comes first */
+		if (i) {
+			assert_true(h->ts >= last_ts);
+			if (h->ts == last_ts)
+				assert_true(h->pid > last_id);
+		}
+		assert_int_equal(h->ts, ts_of(h->pid));
+		last_ts = h->ts;
+		last_id = h->pid;
+		o += h->size;
+	}
+	ebr_reader__close(r);
+	ebr_buf__free(&recs);
+	ebr_buf__free(&got);
+	free(path);
+}
+
+static uint64_t ts_swapped_pairs(size_t i)
+{
+	return 1000 + 10 * (i ^ 1) + (i % 7 == 0 ? 10 : 0); /* some ties too */
+}
+
+static uint64_t ts_reversed(size_t i)
+{
+	return 1000000 - 10 * (i / 3); /* runs of three equal ts, descending */
+}
+
+static void test_big_segment_order(void **state)
+{
+	check_big_order(state, "swapped.ebc", ts_swapped_pairs, 20000);
+	check_big_order(state, "reversed.ebc", ts_reversed, 20000);
+}
+
 /* A malformed record makes add_segment fail and leaves no trace in the file. */
 static void test_malformed_segment_rejected(void **state)
 {
@@ -261,6 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_million_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segment_sorted_by_ts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_segment_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_segment_rejected, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

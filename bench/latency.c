@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Live delivery latency: from the kernel timestamp of an event (its ts,
+ * CLOCK_BOOTTIME at the syscall's return) to the moment a subscriber's
+ * callback runs (delivered_ns, same clock), through the public source API
+ * with no capture file. The load is bench_workload's getppid storm at a
+ * fixed rate; only getppid from that program is recorded.
+ *
+ *   bench_latency [--low-latency] [--fifo] [--rate N] [--seconds S] [--workload PATH]
+ *
+ * --fifo runs this process (the recorder's drain and the subscriber thread)
+ * SCHED_FIFO, the workload not: with it, what remains of the tail is ours,
+ * not other programs' time slices on a busy machine.
+ *
+ * Prints one JSON object: events, percentiles in microseconds, losses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ebpfrec/events.h"
+#include "ebpfrec/recorder.h"
+#include "ebpfrec/source.h"
+
+struct lat {
+	uint64_t *v;
+	size_t n, cap;
+	uint64_t negative; /* delivered before the kernel stamp: a clock problem, counted */
+};
+
+static int on_event(const struct ebr_event *ev, void *ctx)
+{
+	struct lat *l = ctx;
+	const struct ebr_syscall_event *s = (const void *)ev->rec;
+
+	if (ev->rec->type != EBR_T_SYSCALL || s->nr != SYS_getppid)
+		return 0;
+	if (ev->delivered_ns < ev->rec->ts) {
+		l->negative++;
+		return 0;
+	}
+	if (l->n < l->cap)
+		l->v[l->n++] = ev->delivered_ns - ev->rec->ts;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const struct lat *l, double p)
+{
+	size_t i;
+
+	if (!l->n)
+		return 0;
+	i = (size_t)(p / 100.0 * (double)(l->n - 1) + 0.5);
+	return (double)l->v[i < l->n ? i : l->n - 1] / 1000.0;
+}
+
+/* This process's CPU: recorder drain, writer-less source, subscriber thread (not the workload). */
+static double self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static pid_t spawn(const char *workload, long calls, long rate)
+{
+	char n[32], r[32];
+	pid_t pid;
+
+	snprintf(n, sizeof(n), "%ld", calls);
+	snprintf(r, sizeof(r), "%ld", rate);
+	pid = fork();
+	if (pid == 0) {
+		struct sched_param sp = { 0 };
+
+		sched_setscheduler(0, SCHED_OTHER, &sp); /* --fifo is for the recorder alone */
+		/* the workload's report is not ours to print */
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(workload, workload, "--storm", n, "--rate", r, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "low-latency", no_argument, NULL, 'l' }, { "rate", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 's' }, { "workload", required_argument, NULL, 'w' },
+		{ "fifo", no_argument, NULL, 'f' }, { 0 },
+	};
+	const char *workload = "bench_workload";
+	long rate = 100000;
+	double seconds = 10;
+	int low_latency = 0, fifo = 0, c, status = 0;
+	uint32_t nr = SYS_getppid;
+	struct ebr_kfilter_spec kf = { .sz = sizeof(kf), .uid = -1, .comm = "bench_workload" };
+	struct ebr_recorder_opts ro = { .sz = sizeof(ro), .families = EBR_FAMILY_BIT(EBR_FAM_SYSCALL),
+					.syscalls = &nr, .n_syscalls = 1, .kfilter = &kf };
+	struct ebr_subscribe_opts so = { .sz = sizeof(so), .fn = on_event, .buffer_size = 64u << 20 };
+	struct ebr_source_stats st;
+	struct ebr_subscription *sub;
+	struct ebr_source *src;
+	struct lat l = { 0 };
+	double cpu0;
+	uint64_t delivered = 0, filtered = 0, sub_dropped = 0;
+	long calls;
+	pid_t pid;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': low_latency = 1; break;
+		case 'r': rate = atol(optarg); break;
+		case 's': seconds = atof(optarg); break;
+		case 'w': workload = optarg; break;
+		case 'f': fifo = 1; break;
+		default:
+			fprintf(stderr, "usage: bench_latency [--low-latency] [--fifo] [--rate N] [--seconds S] "
+					"[--workload PATH]\n");
+			return 2;
+		}
+	}
+	calls = (long)((double)rate * seconds);
+	l.cap = (size_t)calls + 1024;
+	l.v = malloc(l.cap * sizeof(*l.v));
+	if (!l.v)
+		return 1;
+	ro.low_latency = low_latency;
+	if (fifo) {
+		struct sched_param sp = { .sched_priority = 10 };
+
+		/* before the source starts, so its threads inherit it */
+		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			fprintf(stderr, "bench_latency: SCHED_FIFO: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	so.ctx = &l;
+	src = ebr_source__open_live(&ro);
+	if (!src) {
+		fprintf(stderr, "bench_latency: cannot start the live source: %s\n", strerror(errno));
+		return 1;
+	}
+	sub = ebr_source__subscribe(src, &so);
+	if (!sub)
+		return 1;
+	cpu0 = self_cpu();
+	pid = spawn(workload, calls, rate);
+	if (pid < 0)
+		return 1;
+	while (waitpid(pid, &status, WNOHANG) == 0)
+		ebr_source__poll(src, 100);
+	/* the events of the last drain interval are still in the ring */
+	for (int i = 0; i < 5; i++)
+		ebr_source__poll(src, 20);
+	ebr_source__drain(src);
+	ebr_source__stats(src, &st);
+	ebr_subscription__stats(sub, &delivered, &filtered, &sub_dropped);
+	ebr_source__close(src);
+	cpu0 = self_cpu() - cpu0;
+	qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
+	printf("{\"mode\": \"%s%s\", \"rate\": %ld, \"seconds\": %.1f, \"calls\": %ld, \"events\": %zu, "
+	       "\"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, "
+	       "\"ringbuf_lost\": %llu, \"subscriber_dropped\": %llu, \"negative\": %llu, \"workload_status\": %d, "
+	       "\"cpu_s\": %.3f}\n",
+	       low_latency ? "low-latency" : "default", fifo ? " + SCHED_FIFO" : "", rate, seconds, calls, l.n, pct(&l, 50), pct(&l, 90),
+	       pct(&l, 99), pct(&l, 99.9), pct(&l, 100), (unsigned long long)st.dropped[EBR_DROP_RINGBUF_FULL],
+	       (unsigned long long)sub_dropped, (unsigned long long)l.negative, status, cpu0);
+	free(l.v);
+	return 0;
+}
