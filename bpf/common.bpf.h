@@ -137,9 +137,19 @@ static __always_inline bool who_ok(__u32 tgid, __u32 uid, __u64 cgroup, const ch
 }
 
 /* The current task is wanted; a refusal is counted against type. */
+/* who_ok for the current task; its uid and cgroup are fetched only when a filter asks */
+static __always_inline bool who_ok_current(__u32 tgid)
+{
+	struct ebr_kfilter *f = kfilter_get();
+
+	if (!f || !f->flags)
+		return true;
+	return who_ok(tgid, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL);
+}
+
 static __always_inline bool who_wanted(__u32 tgid, __u16 type)
 {
-	if (who_ok(tgid, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL))
+	if (who_ok_current(tgid))
 		return true;
 	count_drop(EBR_DROP_FILTERED_KERNEL, type);
 	return false;
@@ -162,26 +172,37 @@ static __always_inline bool wanted(__u64 pid_tgid, __u16 type)
 	return !is_self(pid_tgid) && type_wanted(type) && who_wanted(pid_tgid >> 32, type);
 }
 
-static __always_inline void fill_header(struct ebr_event_header *h, __u16 type, __u32 size,
-					struct task_struct *task)
+/*
+ * The header of an event of the current task at time ts. The task is read
+ * through its BTF pointer: plain loads the verifier guards, instead of a
+ * probe-read helper call per field (a fifth of a traced syscall's cost).
+ */
+static __always_inline void fill_header_at(struct ebr_event_header *h, __u16 type, __u32 size, __u64 ts)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
+	struct nsproxy *ns = task->nsproxy; /* NULL once an exiting task has let go of it */
 
-	h->ts = bpf_ktime_get_boot_ns();
+	h->ts = ts;
 	h->size = size;
 	h->type = type;
 	h->cpu = (__u16)bpf_get_smp_processor_id();
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ppid = task->real_parent->tgid;
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
-	h->pidns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	h->pidns = ns ? ns->pid_ns_for_children->ns.inum : 0;
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->mntns = ns ? ns->mnt_ns->ns.inum : 0;
 	h->flags = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline void fill_header(struct ebr_event_header *h, __u16 type, __u32 size)
+{
+	fill_header_at(h, type, size, bpf_ktime_get_boot_ns());
 }
 
 /* cfg is read-only, so the verifier knows these exactly. */

@@ -17,7 +17,7 @@ int BPF_PROG(kmalloc_node, unsigned long call_site, const void *ptr, size_t byte
 	e = reserve_event(sizeof(*e), EBR_T_KMALLOC);
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, EBR_T_KMALLOC, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, EBR_T_KMALLOC, sizeof(*e));
 	e->ptr = (__u64)ptr;
 	e->call_site = call_site;
 	e->bytes_req = bytes_req;
@@ -39,7 +39,7 @@ int BPF_PROG(kmalloc_nonode, unsigned long call_site, const void *ptr, size_t by
 	e = reserve_event(sizeof(*e), EBR_T_KMALLOC);
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, EBR_T_KMALLOC, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, EBR_T_KMALLOC, sizeof(*e));
 	e->ptr = (__u64)ptr;
 	e->call_site = call_site;
 	e->bytes_req = bytes_req;
@@ -60,7 +60,7 @@ int BPF_PROG(kfree, unsigned long call_site, const void *ptr)
 	e = reserve_event(sizeof(*e), EBR_T_KFREE);
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, EBR_T_KFREE, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, EBR_T_KFREE, sizeof(*e));
 	e->ptr = (__u64)ptr;
 	e->call_site = call_site;
 	e->bytes_req = 0;
@@ -81,7 +81,7 @@ int BPF_PROG(mm_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 	e = reserve_event(sizeof(*e), EBR_T_PAGE_ALLOC);
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, EBR_T_PAGE_ALLOC, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, EBR_T_PAGE_ALLOC, sizeof(*e));
 	e->page = (__u64)page;
 	e->order = order;
 	e->gfp_flags = gfp_flags;
@@ -101,7 +101,7 @@ int BPF_PROG(mm_page_free, struct page *page, unsigned int order)
 	e = reserve_event(sizeof(*e), EBR_T_PAGE_FREE);
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, EBR_T_PAGE_FREE, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, EBR_T_PAGE_FREE, sizeof(*e));
 	e->page = (__u64)page;
 	e->order = order;
 	e->gfp_flags = 0;

@@ -27,7 +27,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!e)
 		return 0;
 	buf = (char *)e;
-	fill_header(&e->hdr, EBR_T_EXEC, 0, p);
+	fill_header(&e->hdr, EBR_T_EXEC, 0);
 	e->ret = 0;
 	e->old_pid = old_pid;
 	e->argc = BPF_CORE_READ(bprm, argc);
@@ -130,7 +130,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e = reserve_event(sizeof(*e), EBR_T_FORK);
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, EBR_T_FORK, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, EBR_T_FORK, sizeof(*e));
 	e->child_pid = child_tgid;
 	e->child_tid = BPF_CORE_READ(child, pid);
 	e->flags = child_tgid == (__u32)(id >> 32) ? EBR_FORK_THREAD : 0;
@@ -157,7 +157,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	e = reserve_event(sizeof(*e), EBR_T_EXIT);
 	if (!e)
 		goto forget;
-	fill_header(&e->hdr, EBR_T_EXIT, sizeof(*e), p);
+	fill_header(&e->hdr, EBR_T_EXIT, sizeof(*e));
 	code = BPF_CORE_READ(p, exit_code);
 	e->raw_status = code;
 	e->signal = code & 0x7f;

@@ -82,8 +82,7 @@ static __noinline void emit_syscall(struct enter_state *st, struct call *c, __u3
 	e = reserve_event(sizeof(*e), EBR_T_SYSCALL);
 	if (!e)
 		return;
-	fill_header(&e->hdr, EBR_T_SYSCALL, sizeof(*e), (struct task_struct *)c->task);
-	e->hdr.ts = c->now;
+	fill_header_at(&e->hdr, EBR_T_SYSCALL, sizeof(*e), c->now);
 	e->ret = c->ret;
 	e->nr = c->nr;
 	e->flags = flags;
@@ -195,8 +194,7 @@ static __always_inline void do_emit_file(struct enter_state *st, struct call *c)
 	e = scratch_buffer();
 	if (!e)
 		return;
-	fill_header(&e->hdr, type, 0, task);
-	e->hdr.ts = now;
+	fill_header_at(&e->hdr, type, 0, now);
 	e->ret = ret;
 	e->duration_ns = now - st->ts;
 	e->offset = -1;
@@ -271,7 +269,6 @@ static __always_inline void do_emit_file(struct enter_state *st, struct call *c)
 
 static __always_inline void do_emit_mmap(struct enter_state *st, struct call *c)
 {
-	struct task_struct *task = (struct task_struct *)c->task;
 	__u32 nr = c->nr;
 	__s64 ret = c->ret;
 	__u64 now = c->now;
@@ -283,8 +280,7 @@ static __always_inline void do_emit_mmap(struct enter_state *st, struct call *c)
 	e = reserve_event(sizeof(*e), type);
 	if (!e)
 		return;
-	fill_header(&e->hdr, type, sizeof(*e), task);
-	e->hdr.ts = now;
+	fill_header_at(&e->hdr, type, sizeof(*e), now);
 	e->addr = st->args[0];
 	e->len = nr == NR_brk ? 0 : st->args[1];
 	e->ret = ret;
@@ -334,8 +330,7 @@ static __always_inline void do_emit_net(struct enter_state *st, struct call *c)
 	if (!e)
 		return;
 	__builtin_memset((char *)e + sizeof(e->hdr), 0, sizeof(*e) - sizeof(e->hdr));
-	fill_header(&e->hdr, type, sizeof(*e), task);
-	e->hdr.ts = now;
+	fill_header_at(&e->hdr, type, sizeof(*e), now);
 	sock_addrs(sk, e);
 	e->ret = (__s32)ret;
 	e->fd = fd;
@@ -371,7 +366,6 @@ static __always_inline void do_emit_net(struct enter_state *st, struct call *c)
 /* Successful execs come from sched_process_exec; failures only show here. */
 static __always_inline void do_emit_failed_exec(struct enter_state *st, struct call *c)
 {
-	struct task_struct *task = (struct task_struct *)c->task;
 	__u32 nr = c->nr;
 	__s64 ret = c->ret;
 	__u64 now = c->now;
@@ -383,8 +377,7 @@ static __always_inline void do_emit_failed_exec(struct enter_state *st, struct c
 
 	if (!e || !type_wanted(EBR_T_EXEC))
 		return;
-	fill_header(&e->hdr, EBR_T_EXEC, 0, task);
-	e->hdr.ts = now;
+	fill_header_at(&e->hdr, EBR_T_EXEC, 0, now);
 	e->ret = (__s32)ret;
 	e->old_pid = e->hdr.tid;
 	e->argc = 0;
@@ -471,7 +464,7 @@ static __always_inline bool entry_wanted(__u32 nr)
 	       (family_on(EBR_FAM_PROCESS) && (nr == NR_execve || nr == NR_execveat));
 }
 
-SEC("raw_tp/sys_enter")
+SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task;
@@ -483,7 +476,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (is_self(pid_tgid) || !entry_wanted(nr))
 		return 0;
 	/* an unwanted process is counted once, at exit, not twice */
-	if (!who_ok(pid_tgid >> 32, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL))
+	if (!who_ok_current(pid_tgid >> 32))
 		return 0;
 	task = bpf_get_current_task_btf();
 	st = bpf_task_storage_get(&enter, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -491,11 +484,11 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	st->ts = bpf_ktime_get_boot_ns();
 	st->nr = nr;
-	st->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	st->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	st->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	st->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	st->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	st->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+	st->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+	st->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+	st->args[3] = PT_REGS_PARM4_SYSCALL(regs);
+	st->args[4] = PT_REGS_PARM5_SYSCALL(regs);
 	st->args[5] = SYSCALL_ARG6(regs);
 	st->file = 0;
 	if (family_on(EBR_FAM_NETWORK) && (nr == NR_connect || nr == NR_sendto)) {
@@ -520,7 +513,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct call c = { .ret = ret };
@@ -531,7 +524,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (is_self(id))
 		return 0;
 	c.nr = (__u32)SYSCALL_NR_OF(regs);
-	if (!who_ok(id >> 32, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL)) {
+	if (!who_ok_current(id >> 32)) {
 		if (exit_type(c.nr))
 			count_drop(EBR_DROP_FILTERED_KERNEL, exit_type(c.nr));
 		return 0;

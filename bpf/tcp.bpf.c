@@ -38,7 +38,7 @@ static __always_inline struct ebr_net_event *tcp_event(struct sock *sk, __u16 ty
 	if (!e)
 		return NULL;
 	__builtin_memset((char *)e + sizeof(e->hdr), 0, sizeof(*e) - sizeof(e->hdr));
-	fill_header(&e->hdr, type, sizeof(*e), (struct task_struct *)bpf_get_current_task());
+	fill_header(&e->hdr, type, sizeof(*e));
 	sock_addrs(sk, e);
 	e->fd = -1;
 	e->sock = (__u64)sk;

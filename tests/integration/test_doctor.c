@@ -156,7 +156,9 @@ static void test_root_every_family_ok(void **state)
 		assert_string_equal(str(p, "status"), "ok");
 		assert_int_equal(num(p, "err"), 0);
 		assert_string_equal(str(p, "reason"), "attached");
-		assert_int_equal(strncmp(str(p, "attach_point"), "raw_tp/", 7), 0);
+		/* raw tracepoints, and BTF-typed ones (sys_enter and sys_exit: their pt_regs read directly) */
+		assert_true(!strncmp(str(p, "attach_point"), "raw_tp/", 7) ||
+			    !strncmp(str(p, "attach_point"), "tp_btf/", 7));
 	}
 	json_object_put(o);
 	free(r.out);
@@ -269,12 +271,16 @@ static void test_list_marks_a_running_recorder(void **state)
 			continue;
 		assert_true(json_object_object_get_ex(p, "ours", &ours));
 		assert_true(json_object_get_boolean(ours));
-		assert_string_equal(str(p, "type"), "raw_tracepoint");
 		n_ours++;
 		for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++)
 			if (!strcmp(str(p, "name"), expected[k])) {
 				seen[k]++;
-				/* sys_enter attaches to raw_tp/sys_enter, handle_exec to sched_process_exec, ... */
+				/*
+				 * sys_enter attaches to raw_tp/sys_enter, handle_exec to sched_process_exec, ...;
+				 * the syscall pair are BTF-typed (tp_btf), so tracing programs
+				 */
+				assert_string_equal(str(p, "type"), strncmp(expected[k], "sys_", 4) ? "raw_tracepoint"
+												 : "tracing");
 				assert_non_null(strstr(str(p, "attach"), "raw_tp/"));
 			}
 	}
