@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The SQLite export's layout and loader (sql_export_layout.c,
+ * sql_export_load.c), shared with sql_export.c; not an interface.
+ *
+ * Physical tables (<family>_rows) store what cannot be recomputed and
+ * store it as cheaply as SQLite takes it: integers where a name is a
+ * function of a number (severity as its level, errno/syscall/... names in
+ * the value_names dictionary), nothing for what the views compute (time,
+ * family, host, container, and capture when there is one). The views
+ * named like the query tables put the names back.
+ */
+#ifndef EBPFREC_REPLAY_SQL_EXPORT_INTERNAL_H
+#define EBPFREC_REPLAY_SQL_EXPORT_INTERNAL_H
+
+#include "sql_internal.h"
+
+/* How a query column lives in a physical table. */
+enum ebr_xp_role {
+	EBR_XP_STORED, /* a column of its own, holding the query column's value */
+	EBR_XP_SEVERITY, /* stored as its level (severity_level: 0 info .. 4 critical) */
+	EBR_XP_VIEW, /* computed by the views from other columns: time, family, host, container, capture */
+	EBR_XP_DICT, /* a name of a stored integer, looked up in value_names */
+};
+
+struct ebr_xp_col {
+	const struct ebr_sql_col *col; /* the query column (name, source, type) */
+	enum ebr_xp_role role;
+	int pos; /* STORED, SEVERITY: position among the stored columns; DICT: its source's */
+	unsigned kind; /* DICT: the source field's hint, the value_names.kind */
+};
+
+struct ebr_xp_table {
+	char name[64];
+	int family; /* -1: other_rows */
+	size_t n; /* the common columns and the union of the family's own, in query order */
+	struct ebr_xp_col *cols;
+	size_t n_stored;
+	const struct ebr_xp_col **stored; /* the physical columns, in order */
+};
+
+struct ebr_xp_layout {
+	size_t n;
+	struct ebr_xp_table *t; /* [0] is other_rows */
+	int *of_table; /* [q->n_tables]: the physical table of each type table, or -1 */
+	int16_t *type_table; /* [n_caps * (EBR_T_MAX + 1)]: type id -> type table index, or -1 */
+};
+
+/* sql_export_layout.c */
+int ebr_xp_layout__build(struct ebr_sql *q, struct ebr_xp_layout *L);
+void ebr_xp_layout__free(struct ebr_xp_layout *L);
+/* Name of a stored column in its physical table. */
+const char *ebr_xp_col__phys_name(const struct ebr_xp_col *c);
+/* CREATE TABLE out.<name>(...) of the stored columns (sqlite3_malloc'd). */
+char *ebr_xp_table__ddl(const struct ebr_xp_table *pt);
+/* CREATE VIEW out.<v> over the physical tables, columns exactly v's. */
+char *ebr_xp__view_ddl(struct ebr_sql *q, const struct ebr_xp_layout *L, const struct ebr_sql_table *v);
+/* Type id -> index of the type table holding its events, per capture (malloc'd). */
+int16_t *ebr_xp__type_table_map(const struct ebr_sql *q);
+const char *ebr_xp__decl_name(int decl);
+
+/* sql_export_load.c: every event into its physical table. */
+struct ebr_xp_load_stats {
+	uint64_t events;
+	uint64_t names; /* value_names rows */
+};
+
+/*
+ * threads 1: one thread decodes and inserts; 2: a second thread decodes
+ * while this one inserts. Rows go in in capture then time order, so rowid
+ * order is ts order within a capture.
+ */
+int ebr_xp__load(struct ebr_sql *q, const struct ebr_xp_layout *L, int threads, struct ebr_xp_load_stats *st);
+
+#endif
