@@ -7,8 +7,11 @@
  * store it as cheaply as SQLite takes it: integers where a name is a
  * function of a number (severity as its level, errno/syscall/... names in
  * the value_names dictionary), nothing for what the views compute (time,
- * family, host, container, and capture when there is one). The views
- * named like the query tables put the names back.
+ * family, host, container, and capture when there is one), and what stays
+ * the same over many events of a thread (tid, ppid, uid, gid, comm,
+ * cgroup, namespaces, capture) once, in the contexts table, each row
+ * pointing at its context. The views named like the query tables put
+ * everything back.
  */
 #ifndef EBPFREC_REPLAY_SQL_EXPORT_INTERNAL_H
 #define EBPFREC_REPLAY_SQL_EXPORT_INTERNAL_H
@@ -21,6 +24,8 @@ enum ebr_xp_role {
 	EBR_XP_SEVERITY, /* stored as its level (severity_level: 0 info .. 4 critical) */
 	EBR_XP_VIEW, /* computed by the views from other columns: time, family, host, container, capture */
 	EBR_XP_DICT, /* a name of a stored integer, looked up in value_names */
+	EBR_XP_CONTEXT, /* in the contexts table, by the row's context id: tid, ppid, uid, gid, comm, ... */
+	EBR_XP_CONTEXT_ID, /* the stored context id (not a query column) */
 };
 
 struct ebr_xp_col {
@@ -37,6 +42,9 @@ struct ebr_xp_table {
 	struct ebr_xp_col *cols;
 	size_t n_stored;
 	const struct ebr_xp_col **stored; /* the physical columns, in order */
+	struct ebr_xp_col ctx_id; /* EBR_XP_CONTEXT_ID, among the stored */
+	struct ebr_sql_col ctx_col; /* its column: name ctx_name, INTEGER */
+	char ctx_name[32], sev_name[32]; /* names not taken by a column of the family */
 };
 
 struct ebr_xp_layout {
@@ -50,7 +58,11 @@ struct ebr_xp_layout {
 int ebr_xp_layout__build(struct ebr_sql *q, struct ebr_xp_layout *L);
 void ebr_xp_layout__free(struct ebr_xp_layout *L);
 /* Name of a stored column in its physical table. */
-const char *ebr_xp_col__phys_name(const struct ebr_xp_col *c);
+const char *ebr_xp_col__phys_name(const struct ebr_xp_table *pt, const struct ebr_xp_col *c);
+/* The contexts table's columns after its id, in order: the query columns they hold. */
+extern const enum ebr_sql_src ebr_xp_context_srcs[];
+extern const size_t ebr_xp_n_context_srcs;
+char *ebr_xp__contexts_ddl(void);
 /* CREATE TABLE out.<name>(...) of the stored columns (sqlite3_malloc'd). */
 char *ebr_xp_table__ddl(const struct ebr_xp_table *pt);
 /* CREATE VIEW out.<v> over the physical tables, columns exactly v's. */
@@ -63,6 +75,7 @@ const char *ebr_xp__decl_name(int decl);
 struct ebr_xp_load_stats {
 	uint64_t events;
 	uint64_t names; /* value_names rows */
+	uint64_t contexts; /* contexts rows */
 };
 
 /*

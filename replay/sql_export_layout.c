@@ -144,6 +144,13 @@ static int dict_ok(const struct ebr_sql *q, const struct ebr_xp_layout *L, size_
 	return seen;
 }
 
+static void unique_name(const struct ebr_xp_table *pt, const char *base, char *out, size_t len)
+{
+	snprintf(out, len, "%s", base);
+	for (unsigned k = 2; xp_col_index(pt, out) >= 0; k++)
+		snprintf(out, len, "%s_%u", base, k);
+}
+
 static void assign_roles(struct ebr_sql *q, struct ebr_xp_layout *L, size_t i)
 {
 	struct ebr_xp_table *pt = &L->t[i];
@@ -159,7 +166,17 @@ static void assign_roles(struct ebr_sql *q, struct ebr_xp_layout *L, size_t i)
 			c->role = EBR_XP_VIEW;
 			break;
 		case EBR_SRC_CAPTURE:
-			c->role = q->n_caps == 1 ? EBR_XP_VIEW : EBR_XP_STORED;
+			c->role = q->n_caps == 1 ? EBR_XP_VIEW : EBR_XP_CONTEXT;
+			break;
+		case EBR_SRC_TID:
+		case EBR_SRC_PPID:
+		case EBR_SRC_UID:
+		case EBR_SRC_GID:
+		case EBR_SRC_COMM:
+		case EBR_SRC_CGROUP:
+		case EBR_SRC_PIDNS:
+		case EBR_SRC_MNTNS:
+			c->role = EBR_XP_CONTEXT;
 			break;
 		case EBR_SRC_SEVERITY:
 			c->role = EBR_XP_SEVERITY;
@@ -186,12 +203,27 @@ static void assign_roles(struct ebr_sql *q, struct ebr_xp_layout *L, size_t i)
 			break;
 		}
 	}
+	/* the context id and the severity level: under names no column of the family has */
+	unique_name(pt, "ctx", pt->ctx_name, sizeof(pt->ctx_name));
+	unique_name(pt, "severity_level", pt->sev_name, sizeof(pt->sev_name));
+	pt->ctx_col.name = pt->ctx_name;
+	pt->ctx_col.src = EBR_SRC_FIELD;
+	pt->ctx_col.decl = SQLITE_INTEGER;
+	pt->ctx_id.col = &pt->ctx_col;
+	pt->ctx_id.role = EBR_XP_CONTEXT_ID;
 	pt->n_stored = 0;
-	for (size_t j = 0; j < pt->n; j++)
+	for (size_t j = 0; j < pt->n; j++) {
+		if (pt->cols[j].role == EBR_XP_CONTEXT && !pt->ctx_id.pos) {
+			/* where the first context column would be: after ts, type, pid */
+			pt->ctx_id.pos = (int)pt->n_stored + 1;
+			pt->stored[pt->n_stored++] = &pt->ctx_id;
+		}
 		if (pt->cols[j].role == EBR_XP_STORED || pt->cols[j].role == EBR_XP_SEVERITY) {
 			pt->cols[j].pos = (int)pt->n_stored;
 			pt->stored[pt->n_stored++] = &pt->cols[j];
 		}
+	}
+	pt->ctx_id.pos--;
 	for (size_t j = 0; j < pt->n; j++) {
 		struct ebr_xp_col *c = &pt->cols[j];
 
@@ -251,9 +283,22 @@ void ebr_xp_layout__free(struct ebr_xp_layout *L)
 	memset(L, 0, sizeof(*L));
 }
 
-const char *ebr_xp_col__phys_name(const struct ebr_xp_col *c)
+const char *ebr_xp_col__phys_name(const struct ebr_xp_table *pt, const struct ebr_xp_col *c)
 {
-	return c->role == EBR_XP_SEVERITY ? "severity_level" : c->col->name;
+	return c->role == EBR_XP_SEVERITY ? pt->sev_name : c->col->name;
+}
+
+const enum ebr_sql_src ebr_xp_context_srcs[] = {
+	EBR_SRC_CAPTURE, EBR_SRC_TID, EBR_SRC_PPID, EBR_SRC_UID, EBR_SRC_GID,
+	EBR_SRC_COMM, EBR_SRC_CGROUP, EBR_SRC_PIDNS, EBR_SRC_MNTNS,
+};
+const size_t ebr_xp_n_context_srcs = sizeof(ebr_xp_context_srcs) / sizeof(ebr_xp_context_srcs[0]);
+
+char *ebr_xp__contexts_ddl(void)
+{
+	return sqlite3_mprintf("CREATE TABLE out.contexts(id INTEGER PRIMARY KEY, capture INTEGER, tid INTEGER, "
+			       "ppid INTEGER, uid INTEGER, gid INTEGER, comm TEXT, cgroup INTEGER, pidns INTEGER, "
+			       "mntns INTEGER)");
 }
 
 char *ebr_xp_table__ddl(const struct ebr_xp_table *pt)
@@ -265,7 +310,7 @@ char *ebr_xp_table__ddl(const struct ebr_xp_table *pt)
 	for (size_t i = 0; i < pt->n_stored; i++) {
 		const struct ebr_xp_col *c = pt->stored[i];
 
-		sqlite3_str_appendf(s, "%s%s %s", i ? ", " : "", ebr_sql__quote(ebr_xp_col__phys_name(c), qn, sizeof(qn)),
+		sqlite3_str_appendf(s, "%s%s %s", i ? ", " : "", ebr_sql__quote(ebr_xp_col__phys_name(pt, c), qn, sizeof(qn)),
 				    c->role == EBR_XP_SEVERITY ? "INTEGER" : ebr_xp__decl_name(c->col->decl));
 	}
 	sqlite3_str_appendall(s, ")");
@@ -274,41 +319,108 @@ char *ebr_xp_table__ddl(const struct ebr_xp_table *pt)
 
 /* ------------------------------------------------------------ views */
 
-static void append_b2w(struct ebr_sql *q, sqlite3_str *s, const char *p)
+/* A view's SELECT from one physical table: pt's columns are "<pt>.x", the context's "contexts.x". */
+struct vsel {
+	struct ebr_sql *q;
+	const struct ebr_xp_table *pt;
+	char p[80];
+};
+
+#define CTX "contexts."
+
+/* The capture of a row: a constant when there is one. */
+static void append_capture(const struct vsel *v, sqlite3_str *s)
 {
+	if (v->q->n_caps == 1)
+		sqlite3_str_appendf(s, "%u", v->q->caps[0].id);
+	else
+		sqlite3_str_appendall(s, CTX "capture");
+}
+
+static void append_b2w(const struct vsel *v, sqlite3_str *s)
+{
+	struct ebr_sql *q = v->q;
+
 	if (q->n_caps == 1) {
 		sqlite3_str_appendf(s, "%lld", (long long)q->caps[0].info->boot_to_wall_ns);
 		return;
 	}
-	sqlite3_str_appendf(s, "CASE %scapture", p);
+	sqlite3_str_appendall(s, "CASE " CTX "capture");
 	for (size_t c = 0; c < q->n_caps; c++)
 		sqlite3_str_appendf(s, " WHEN %u THEN %lld", q->caps[c].id,
 				    (long long)q->caps[c].info->boot_to_wall_ns);
 	sqlite3_str_appendall(s, " END");
 }
 
-/* The capture of a row: stored when there are several. */
-static void append_capture(struct ebr_sql *q, sqlite3_str *s, const char *p)
+static void append_family(const struct vsel *v, sqlite3_str *s)
 {
-	if (q->n_caps == 1)
-		sqlite3_str_appendf(s, "%u", q->caps[0].id);
-	else
-		sqlite3_str_appendf(s, "%scapture", p);
+	struct ebr_sql *q = v->q;
+	int any = 0;
+
+	sqlite3_str_appendf(s, "CASE %stype", v->p);
+	for (size_t k = 0; k <= q->n_caps; k++) {
+		const struct ebr_schema *sc = k < q->n_caps ? q->caps[k].schema : ebr_schema__builtin();
+
+		for (size_t i = 0; i < ebr_schema__type_count(sc); i++) {
+			const struct ebr_type *t = ebr_schema__type_at(sc, i);
+			int dup = 0;
+
+			/* first definition of a name wins, as everywhere else */
+			for (size_t j = 0; j < k && !dup; j++)
+				dup = ebr_schema__type_by_name(q->caps[j].schema, t->name) != NULL;
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = !strcmp(ebr_schema__type_at(sc, j)->name, t->name);
+			if (dup)
+				continue;
+			sqlite3_str_appendf(s, " WHEN %Q THEN %Q", t->name, t->family_name);
+			any = 1;
+		}
+	}
+	if (!any)
+		sqlite3_str_appendall(s, " WHEN NULL THEN NULL");
+	sqlite3_str_appendall(s, " END");
 }
 
-/*
- * Columns computed when read: storing them would cost more than the rest
- * of a row. p is the table prefix ("syscall_rows.").
- */
-static void append_derived(struct ebr_sql *q, sqlite3_str *s, const struct ebr_xp_col *xc, const char *p)
+/* The value of pt's column xc, as the query table has it. */
+static void append_col(const struct vsel *v, sqlite3_str *s, const struct ebr_xp_col *xc)
 {
+	struct ebr_sql *q = v->q;
+	char qn[160];
+
+	switch (xc->role) {
+	case EBR_XP_STORED:
+		sqlite3_str_appendf(s, "%s%s", v->p, ebr_sql__quote(xc->col->name, qn, sizeof(qn)));
+		return;
+	case EBR_XP_CONTEXT:
+		if (xc->col->src == EBR_SRC_CAPTURE)
+			append_capture(v, s);
+		else
+			sqlite3_str_appendf(s, CTX "%s", ebr_sql__quote(xc->col->name, qn, sizeof(qn)));
+		return;
+	case EBR_XP_SEVERITY:
+		sqlite3_str_appendf(s, "CASE %s%s", v->p, ebr_sql__quote(v->pt->sev_name, qn, sizeof(qn)));
+		for (unsigned i = 0; i < EBR_SEV_NR; i++)
+			sqlite3_str_appendf(s, " WHEN %u THEN %Q", i, ebr_severity__name(i));
+		sqlite3_str_appendall(s, " END");
+		return;
+	case EBR_XP_DICT:
+		/* the name of the number in the source column */
+		sqlite3_str_appendall(s, "(SELECT n.name FROM value_names n WHERE n.capture = ");
+		append_capture(v, s);
+		sqlite3_str_appendf(s, " AND n.kind = %u AND n.value = %s%s)", xc->kind, v->p,
+				    ebr_sql__quote(v->pt->stored[xc->pos]->col->name, qn, sizeof(qn)));
+		return;
+	default:
+		break;
+	}
+	/* EBR_XP_VIEW: computed when read */
 	switch (xc->col->src) {
 	case EBR_SRC_TIME:
 		/* the same text as ebr_format_wall_time: seconds, then 9 digits of ns */
-		sqlite3_str_appendf(s, "strftime('%%Y-%%m-%%dT%%H:%%M:%%S', (%sts + (", p);
-		append_b2w(q, s, p);
-		sqlite3_str_appendf(s, ")) / 1000000000, 'unixepoch') || printf('.%%09dZ', (%sts + (", p);
-		append_b2w(q, s, p);
+		sqlite3_str_appendf(s, "strftime('%%Y-%%m-%%dT%%H:%%M:%%S', (%sts + (", v->p);
+		append_b2w(v, s);
+		sqlite3_str_appendf(s, ")) / 1000000000, 'unixepoch') || printf('.%%09dZ', (%sts + (", v->p);
+		append_b2w(v, s);
 		sqlite3_str_appendall(s, ")) % 1000000000)");
 		return;
 	case EBR_SRC_HOST:
@@ -316,100 +428,53 @@ static void append_derived(struct ebr_sql *q, sqlite3_str *s, const struct ebr_x
 			sqlite3_str_appendf(s, "%Q", q->caps[0].info->host);
 			return;
 		}
-		sqlite3_str_appendf(s, "CASE %scapture", p);
+		sqlite3_str_appendall(s, "CASE " CTX "capture");
 		for (size_t k = 0; k < q->n_caps; k++)
 			sqlite3_str_appendf(s, " WHEN %u THEN %Q", q->caps[k].id, q->caps[k].info->host);
 		sqlite3_str_appendall(s, " END");
 		return;
 	case EBR_SRC_CAPTURE:
-		append_capture(q, s, p);
+		append_capture(v, s);
 		return;
-	case EBR_SRC_SEVERITY:
-		sqlite3_str_appendf(s, "CASE %sseverity_level", p);
-		for (unsigned i = 0; i < EBR_SEV_NR; i++)
-			sqlite3_str_appendf(s, " WHEN %u THEN %Q", i, ebr_severity__name(i));
-		sqlite3_str_appendall(s, " END");
+	case EBR_SRC_FAMILY:
+		append_family(v, s);
 		return;
-	case EBR_SRC_FAMILY: {
-		int any = 0;
-
-		sqlite3_str_appendf(s, "CASE %stype", p);
-		for (size_t k = 0; k <= q->n_caps; k++) {
-			const struct ebr_schema *sc = k < q->n_caps ? q->caps[k].schema : ebr_schema__builtin();
-
-			for (size_t i = 0; i < ebr_schema__type_count(sc); i++) {
-				const struct ebr_type *t = ebr_schema__type_at(sc, i);
-				int dup = 0;
-
-				/* first definition of a name wins, as everywhere else */
-				for (size_t j = 0; j < k && !dup; j++)
-					dup = ebr_schema__type_by_name(q->caps[j].schema, t->name) != NULL;
-				for (size_t j = 0; j < i && !dup; j++)
-					dup = !strcmp(ebr_schema__type_at(sc, j)->name, t->name);
-				if (dup)
-					continue;
-				sqlite3_str_appendf(s, " WHEN %Q THEN %Q", t->name, t->family_name);
-				any = 1;
-			}
-		}
-		if (!any)
-			sqlite3_str_appendall(s, " WHEN NULL THEN NULL");
-		sqlite3_str_appendall(s, " END");
-		return;
-	}
 	case EBR_SRC_CONTAINER:
 		/* a cgroup's, from the containers table (never stored per event) */
 		sqlite3_str_appendall(s, "(SELECT k.container FROM containers k WHERE k.capture = ");
-		append_capture(q, s, p);
-		sqlite3_str_appendf(s, " AND k.cgroup = %scgroup)", p);
+		append_capture(v, s);
+		sqlite3_str_appendall(s, " AND k.cgroup = " CTX "cgroup)");
 		return;
 	default:
-		/* the names are the dictionary's: append_name */
 		sqlite3_str_appendall(s, "NULL");
 		return;
 	}
-}
-
-/* A name of the number in stored column src, from the dictionary. */
-static void append_name(struct ebr_sql *q, sqlite3_str *s, const struct ebr_xp_col *xc,
-			const struct ebr_xp_col *src, const char *p)
-{
-	char qn[160];
-
-	sqlite3_str_appendall(s, "(SELECT n.name FROM value_names n WHERE n.capture = ");
-	append_capture(q, s, p);
-	sqlite3_str_appendf(s, " AND n.kind = %u AND n.value = %s%s)", xc->kind, p,
-			    ebr_sql__quote(src->col->name, qn, sizeof(qn)));
 }
 
 /* One SELECT of view v's columns from physical table pt (NULL for the columns it lacks). */
 static void append_select(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v,
 			  const struct ebr_xp_table *pt)
 {
-	char qn[160], prefix[80];
+	struct vsel vs = { .q = q, .pt = pt };
+	char qn[160];
 
-	snprintf(prefix, sizeof(prefix), "%s.", pt->name);
+	snprintf(vs.p, sizeof(vs.p), "%s.", pt->name);
 	sqlite3_str_appendall(s, "SELECT ");
 	for (size_t i = 0; i < v->n_cols; i++) {
 		const struct ebr_sql_col *c = &v->cols[i];
 		int j = xp_col_index(pt, c->name);
 
-		ebr_sql__quote(c->name, qn, sizeof(qn));
 		if (i)
 			sqlite3_str_appendall(s, ", ");
-		if (j < 0) {
-			sqlite3_str_appendf(s, "NULL AS %s", qn);
-		} else if (pt->cols[j].role == EBR_XP_STORED) {
-			sqlite3_str_appendall(s, qn);
-		} else if (pt->cols[j].role == EBR_XP_DICT) {
-			append_name(q, s, &pt->cols[j], pt->stored[pt->cols[j].pos], prefix);
-			sqlite3_str_appendf(s, " AS %s", qn);
-		} else {
-			append_derived(q, s, &pt->cols[j], prefix);
-			sqlite3_str_appendf(s, " AS %s", qn);
-		}
+		if (j < 0)
+			sqlite3_str_appendall(s, "NULL");
+		else
+			append_col(&vs, s, &pt->cols[j]);
+		sqlite3_str_appendf(s, " AS %s", ebr_sql__quote(c->name, qn, sizeof(qn)));
 	}
-	sqlite3_str_appendf(s, " FROM %s", pt->name);
+	/* LEFT: every row has its context; it also lets SQLite skip the join when no context column is read */
+	sqlite3_str_appendf(s, " FROM %s LEFT JOIN contexts ON contexts.id = %s%s", pt->name, vs.p,
+			    ebr_sql__quote(pt->ctx_name, qn, sizeof(qn)));
 }
 
 char *ebr_xp__view_ddl(struct ebr_sql *q, const struct ebr_xp_layout *L, const struct ebr_sql_table *v)
@@ -439,7 +504,7 @@ char *ebr_xp__view_ddl(struct ebr_sql *q, const struct ebr_xp_layout *L, const s
 	}
 	append_select(q, s, v, &L->t[i]);
 	if (v->kind == EBR_TBL_TYPE || v->family < 0)
-		sqlite3_str_appendf(s, " WHERE type = %Q", v->type_name);
+		sqlite3_str_appendf(s, " WHERE %s.type = %Q", L->t[i].name, v->type_name);
 	else if (fam < 0)
 		sqlite3_str_appendall(s, " WHERE 0");
 	return sqlite3_str_finish(s);

@@ -58,6 +58,7 @@ enum op_code {
 	OP_INT, /* an integer field at off, of kind */
 	OP_BOOL,
 	OP_GENERIC, /* anything else: ebr_sql__value, text copied */
+	OP_CONTEXT, /* the id of the row's context in the contexts table */
 };
 
 struct op {
@@ -123,6 +124,20 @@ struct name_ent {
 	size_t off, len;
 };
 
+/* What the contexts table holds of a record; compared whole (padding zeroed). */
+struct ctx_key {
+	uint64_t cgroup;
+	uint32_t ci, tid, ppid, uid, gid, pidns, mntns;
+	char comm[EBR_COMM_LEN]; /* the text, NUL-padded */
+};
+
+#define TID_CACHE 4096 /* the last context of each thread (by tid, direct-mapped) */
+
+struct tid_cache {
+	struct ctx_key k;
+	int64_t id; /* 0: empty */
+};
+
 struct loader {
 	struct ebr_sql *q;
 	const struct ebr_xp_layout *L;
@@ -133,6 +148,12 @@ struct loader {
 	struct fbuf **fill; /* [L->n]: the buffer being filled */
 	struct ebr_sql_buf scratch;
 	uint64_t events;
+
+	struct tid_cache *tids; /* [TID_CACHE] */
+	struct ctx_key *ctxs; /* context id i + 1 is ctxs[i] */
+	size_t n_ctxs, ctxs_cap;
+	uint32_t *ctx_hash; /* open addressing: context id, 0 empty */
+	size_t ctx_hash_cap;
 
 	struct dict_key *dict;
 	size_t dict_cap, dict_n;
@@ -280,9 +301,11 @@ static struct plan *plan_make(struct loader *x, size_t ci, unsigned type)
 		return NULL;
 	}
 	for (size_t j = 0; j < pt->n_stored; j++) {
-		int c = col_index(t, pt->stored[j]->col->name);
+		int c;
 
-		if (c >= 0)
+		if (pt->stored[j]->role == EBR_XP_CONTEXT_ID)
+			p->ops[j].code = OP_CONTEXT;
+		else if ((c = col_index(t, pt->stored[j]->col->name)) >= 0)
 			plan_op(&q->caps[ci], &t->cols[c], fields ? fields[c] : NULL, type, &p->ops[j]);
 	}
 	for (size_t j = 0; j < pt->n; j++) {
@@ -368,6 +391,94 @@ static int dict_note(struct loader *x, size_t ci, const struct dict_op *d, const
 	x->dict[i] = (struct dict_key){ .value = src->u.i, .ci = (uint32_t)ci, .kind = d->kind };
 	x->dict_n++;
 	return dict_add(x, ci, d, src->u.i, rec);
+}
+
+/* ------------------------------------------------------------ contexts */
+
+static uint64_t ctx_hash(const struct ctx_key *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static int ctx_rehash(struct loader *x)
+{
+	size_t cap = x->ctx_hash_cap ? x->ctx_hash_cap * 2 : 1024;
+	uint32_t *n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_ctxs; i++) {
+		size_t j = (size_t)ctx_hash(&x->ctxs[i]) & (cap - 1);
+
+		while (n[j])
+			j = (j + 1) & (cap - 1);
+		n[j] = (uint32_t)i + 1;
+	}
+	free(x->ctx_hash);
+	x->ctx_hash = n;
+	x->ctx_hash_cap = cap;
+	return 0;
+}
+
+/* The id of a context, new ones numbered from 1 in the order they are first seen. */
+static int64_t ctx_id(struct loader *x, const struct ctx_key *k)
+{
+	size_t j;
+
+	if (x->n_ctxs * 2 >= x->ctx_hash_cap && ctx_rehash(x))
+		return -ENOMEM;
+	j = (size_t)ctx_hash(k) & (x->ctx_hash_cap - 1);
+	while (x->ctx_hash[j]) {
+		if (!memcmp(&x->ctxs[x->ctx_hash[j] - 1], k, sizeof(*k)))
+			return x->ctx_hash[j];
+		j = (j + 1) & (x->ctx_hash_cap - 1);
+	}
+	if (x->n_ctxs == x->ctxs_cap) {
+		size_t cap = x->ctxs_cap ? x->ctxs_cap * 2 : 256;
+		struct ctx_key *n = realloc(x->ctxs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		x->ctxs = n;
+		x->ctxs_cap = cap;
+	}
+	x->ctxs[x->n_ctxs++] = *k;
+	x->ctx_hash[j] = (uint32_t)x->n_ctxs;
+	return (int64_t)x->n_ctxs;
+}
+
+static int64_t rec_ctx(struct loader *x, size_t ci, const struct ebr_event_header *rec)
+{
+	struct tid_cache *c = &x->tids[rec->tid % TID_CACHE];
+	struct ctx_key k;
+	size_t n = strnlen(rec->comm, EBR_COMM_LEN);
+
+	memset(&k, 0, sizeof(k));
+	k.cgroup = rec->cgroup_id;
+	k.ci = (uint32_t)ci;
+	k.tid = rec->tid;
+	k.ppid = rec->ppid;
+	k.uid = rec->uid;
+	k.gid = rec->gid;
+	k.pidns = rec->pidns;
+	k.mntns = rec->mntns;
+	memcpy(k.comm, rec->comm, n);
+	if (c->id && !memcmp(&c->k, &k, sizeof(k)))
+		return c->id;
+	c->id = ctx_id(x, &k);
+	c->k = k;
+	if (c->id < 0) {
+		int64_t err = c->id;
+
+		c->id = 0;
+		return err;
+	}
+	return c->id;
 }
 
 /* ------------------------------------------------------------ the feed table */
@@ -622,6 +733,11 @@ static int put_row(struct loader *x, size_t ci, const struct ebr_event_header *r
 		case OP_GENERIC:
 			put_generic(x, b, v, ci, o, rec);
 			break;
+		case OP_CONTEXT:
+			v->u.i = rec_ctx(x, ci, rec);
+			if (v->u.i < 0)
+				return (int)v->u.i;
+			break;
 		default:
 			v->t = FV_NULL;
 			break;
@@ -835,7 +951,7 @@ static int prepare_feeds(struct loader *x)
 		sqlite3_str_appendf(s, "INSERT INTO out.%s(", pt->name);
 		for (size_t j = 0; j < pt->n_stored; j++)
 			sqlite3_str_appendf(s, "%s%s", j ? ", " : "",
-					    ebr_sql__quote(ebr_xp_col__phys_name(pt->stored[j]), qn, sizeof(qn)));
+					    ebr_sql__quote(ebr_xp_col__phys_name(pt, pt->stored[j]), qn, sizeof(qn)));
 		sqlite3_str_appendf(s, ") SELECT * FROM temp.ebr_feed_%d", (int)i);
 		sql = sqlite3_str_finish(s);
 		if (!sql)
@@ -891,6 +1007,40 @@ static int write_names(struct loader *x)
 	return err;
 }
 
+static int write_contexts(struct loader *x)
+{
+	struct ebr_sql *q = x->q;
+	sqlite3_stmt *st;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(q->db, "INSERT INTO out.contexts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+			       NULL) != SQLITE_OK) {
+		ebr_sql__set_err(q, "%s", sqlite3_errmsg(q->db));
+		return -EINVAL;
+	}
+	for (size_t i = 0; !err && i < x->n_ctxs; i++) {
+		const struct ctx_key *k = &x->ctxs[i];
+
+		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_int64(st, 2, q->caps[k->ci].id);
+		sqlite3_bind_int64(st, 3, k->tid);
+		sqlite3_bind_int64(st, 4, k->ppid);
+		sqlite3_bind_int64(st, 5, k->uid);
+		sqlite3_bind_int64(st, 6, k->gid);
+		sqlite3_bind_text(st, 7, k->comm, (int)strnlen(k->comm, EBR_COMM_LEN), SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, (int64_t)k->cgroup);
+		sqlite3_bind_int64(st, 9, k->pidns);
+		sqlite3_bind_int64(st, 10, k->mntns);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			ebr_sql__set_err(q, "%s", sqlite3_errmsg(q->db));
+			err = -EINVAL;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 int ebr_xp__load(struct ebr_sql *q, const struct ebr_xp_layout *L, int threads, struct ebr_xp_load_stats *st)
 {
 	struct loader x = { .q = q, .L = L, .threads = threads < 2 ? 1 : 2 };
@@ -905,7 +1055,8 @@ int ebr_xp__load(struct ebr_sql *q, const struct ebr_xp_layout *L, int threads, 
 	x.fill = calloc(L->n, sizeof(*x.fill));
 	x.free = calloc(L->n, sizeof(*x.free));
 	x.n_alloc = calloc(L->n, sizeof(*x.n_alloc));
-	if (!x.plans || !x.ins || !x.cur || !x.fill || !x.free || !x.n_alloc) {
+	x.tids = calloc(TID_CACHE, sizeof(*x.tids));
+	if (!x.plans || !x.ins || !x.cur || !x.fill || !x.free || !x.n_alloc || !x.tids) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -922,6 +1073,8 @@ int ebr_xp__load(struct ebr_sql *q, const struct ebr_xp_layout *L, int threads, 
 	}
 	if (!err)
 		err = write_names(&x);
+	if (!err)
+		err = write_contexts(&x);
 	if (err && !q->errmsg)
 		ebr_sql__set_err(q, "%s", strerror(-err));
 	drop_feeds(&x);
@@ -929,6 +1082,7 @@ int ebr_xp__load(struct ebr_sql *q, const struct ebr_xp_layout *L, int threads, 
 	pthread_mutex_destroy(&x.mu);
 	st->events = x.events;
 	st->names = x.n_names;
+	st->contexts = x.n_ctxs;
 out:
 	for (size_t i = 0; x.plans && i < n_plans; i++) {
 		if (x.plans[i]) {
@@ -958,6 +1112,9 @@ out:
 	free(x.fill);
 	free(x.free);
 	free(x.n_alloc);
+	free(x.tids);
+	free(x.ctxs);
+	free(x.ctx_hash);
 	free(x.dict);
 	free(x.names);
 	ebr_sql_buf__free(&x.names_text);
