@@ -5,7 +5,7 @@
  *
  * Physical tables (<family>_rows) store what cannot be recomputed and
  * store it as cheaply as SQLite takes it: integers where a name is a
- * function of a number (severity as its level, errno/syscall/... names in
+ * function of a number (severity as its level, with the truncated bit; errno/syscall/... names in
  * the value_names dictionary), nothing for what the views compute (time,
  * family, host, container, and capture when there is one), and what stays
  * the same over many events of a thread (tid, ppid, uid, gid, comm,
@@ -21,7 +21,8 @@
 /* How a query column lives in a physical table. */
 enum ebr_xp_role {
 	EBR_XP_STORED, /* a column of its own, holding the query column's value */
-	EBR_XP_SEVERITY, /* stored as its level (severity_level: 0 info .. 4 critical) */
+	EBR_XP_SEVERITY, /* stored with truncated in one column: level (0 info .. 4 critical, 7 none) + 8 if truncated */
+	EBR_XP_TRUNCATED, /* read from the severity column */
 	EBR_XP_VIEW, /* computed by the views from other columns: time, family, host, container, capture */
 	EBR_XP_DICT, /* a name of a stored integer, looked up in value_names */
 	EBR_XP_CONTEXT, /* in the contexts table, by the row's context id: tid, ppid, uid, gid, comm, ... */

@@ -181,6 +181,9 @@ static void assign_roles(struct ebr_sql *q, struct ebr_xp_layout *L, size_t i)
 		case EBR_SRC_SEVERITY:
 			c->role = EBR_XP_SEVERITY;
 			break;
+		case EBR_SRC_TRUNCATED:
+			c->role = EBR_XP_TRUNCATED;
+			break;
 		default:
 			c->role = EBR_XP_STORED;
 			break;
@@ -205,7 +208,7 @@ static void assign_roles(struct ebr_sql *q, struct ebr_xp_layout *L, size_t i)
 	}
 	/* the context id and the severity level: under names no column of the family has */
 	unique_name(pt, "ctx", pt->ctx_name, sizeof(pt->ctx_name));
-	unique_name(pt, "severity_level", pt->sev_name, sizeof(pt->sev_name));
+	unique_name(pt, "sev_flags", pt->sev_name, sizeof(pt->sev_name));
 	pt->ctx_col.name = pt->ctx_name;
 	pt->ctx_col.src = EBR_SRC_FIELD;
 	pt->ctx_col.decl = SQLITE_INTEGER;
@@ -398,10 +401,13 @@ static void append_col(const struct vsel *v, sqlite3_str *s, const struct ebr_xp
 			sqlite3_str_appendf(s, CTX "%s", ebr_sql__quote(xc->col->name, qn, sizeof(qn)));
 		return;
 	case EBR_XP_SEVERITY:
-		sqlite3_str_appendf(s, "CASE %s%s", v->p, ebr_sql__quote(v->pt->sev_name, qn, sizeof(qn)));
+		sqlite3_str_appendf(s, "CASE %s%s & 7", v->p, ebr_sql__quote(v->pt->sev_name, qn, sizeof(qn)));
 		for (unsigned i = 0; i < EBR_SEV_NR; i++)
 			sqlite3_str_appendf(s, " WHEN %u THEN %Q", i, ebr_severity__name(i));
 		sqlite3_str_appendall(s, " END");
+		return;
+	case EBR_XP_TRUNCATED:
+		sqlite3_str_appendf(s, "%s%s >> 3", v->p, ebr_sql__quote(v->pt->sev_name, qn, sizeof(qn)));
 		return;
 	case EBR_XP_DICT:
 		/* the name of the number in the source column */

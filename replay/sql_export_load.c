@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #define FEED_ROWS 2048 /* rows per INSERT: the statement's start costs about a row's worth */
 #define BUFS_PER_TABLE 3 /* one being inserted, one being filled, one spare */
 #define FEED_MODULE "ebr_export_feed"
+#define DICT_SMALL 1024 /* errnos, syscall numbers, flags of a few bits: looked up in a bitmap */
 
 /* ------------------------------------------------------------ plans */
 
@@ -50,7 +52,6 @@ enum op_code {
 	OP_CGROUP,
 	OP_PIDNS,
 	OP_MNTNS,
-	OP_TRUNC,
 	OP_CONST, /* an integer fixed for the type: the capture id */
 	OP_TEXT, /* a text fixed for the type: its name */
 	OP_COMM,
@@ -78,6 +79,7 @@ struct dict_op {
 	unsigned kind;
 	const struct ebr_sql_col *col;
 	const struct ebr_field *f;
+	uint64_t seen[DICT_SMALL / 64]; /* values 0 .. DICT_SMALL - 1 already noted: no hashing */
 };
 
 struct plan {
@@ -133,8 +135,14 @@ struct ctx_key {
 
 #define TID_CACHE 4096 /* the last context of each thread (by tid, direct-mapped) */
 
+/* The header's bytes from tid to flags, and comm: what a context is made of, as recorded. */
+#define RAW_A offsetof(struct ebr_event_header, tid)
+#define RAW_A_LEN (offsetof(struct ebr_event_header, flags) - RAW_A)
+#define RAW_B offsetof(struct ebr_event_header, comm)
+
 struct tid_cache {
-	struct ctx_key k;
+	unsigned char raw[RAW_A_LEN + EBR_COMM_LEN];
+	size_t ci;
 	int64_t id; /* 0: empty */
 };
 
@@ -243,7 +251,6 @@ static void plan_op(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 	case EBR_SRC_CGROUP: o->code = OP_CGROUP; return;
 	case EBR_SRC_PIDNS: o->code = OP_PIDNS; return;
 	case EBR_SRC_MNTNS: o->code = OP_MNTNS; return;
-	case EBR_SRC_TRUNCATED: o->code = OP_TRUNC; return;
 	case EBR_SRC_COMM: o->code = OP_COMM; return;
 	case EBR_SRC_SEVERITY: o->code = OP_SEV; return;
 	case EBR_SRC_CAPTURE:
@@ -374,7 +381,7 @@ static int dict_add(struct loader *x, size_t ci, const struct dict_op *d, int64_
 	return 0;
 }
 
-static int dict_note(struct loader *x, size_t ci, const struct dict_op *d, const struct fval *row,
+static int dict_note(struct loader *x, size_t ci, struct dict_op *d, const struct fval *row,
 		     const struct ebr_event_header *rec)
 {
 	const struct fval *src = &row[d->pos];
@@ -383,6 +390,13 @@ static int dict_note(struct loader *x, size_t ci, const struct dict_op *d, const
 
 	if (src->t != FV_INT)
 		return 0;
+	if (src->u.i >= 0 && src->u.i < DICT_SMALL) {
+		uint64_t bit = 1ULL << (src->u.i % 64);
+
+		if (d->seen[src->u.i / 64] & bit)
+			return 0;
+		d->seen[src->u.i / 64] |= bit;
+	}
 	if (x->dict_n * 2 >= x->dict_cap && (err = dict_grow(x)))
 		return err;
 	i = dict_slot(x->dict, x->dict_cap, ci, d->kind, src->u.i);
@@ -455,9 +469,15 @@ static int64_t ctx_id(struct loader *x, const struct ctx_key *k)
 static int64_t rec_ctx(struct loader *x, size_t ci, const struct ebr_event_header *rec)
 {
 	struct tid_cache *c = &x->tids[rec->tid % TID_CACHE];
+	const unsigned char *r = (const unsigned char *)rec;
 	struct ctx_key k;
-	size_t n = strnlen(rec->comm, EBR_COMM_LEN);
+	size_t n;
 
+	/* the thread's last context, recognised by its bytes: the usual case */
+	if (c->id && c->ci == ci && !memcmp(c->raw, r + RAW_A, RAW_A_LEN) &&
+	    !memcmp(c->raw + RAW_A_LEN, r + RAW_B, EBR_COMM_LEN))
+		return c->id;
+	n = strnlen(rec->comm, EBR_COMM_LEN);
 	memset(&k, 0, sizeof(k));
 	k.cgroup = rec->cgroup_id;
 	k.ci = (uint32_t)ci;
@@ -468,16 +488,16 @@ static int64_t rec_ctx(struct loader *x, size_t ci, const struct ebr_event_heade
 	k.pidns = rec->pidns;
 	k.mntns = rec->mntns;
 	memcpy(k.comm, rec->comm, n);
-	if (c->id && !memcmp(&c->k, &k, sizeof(k)))
-		return c->id;
 	c->id = ctx_id(x, &k);
-	c->k = k;
 	if (c->id < 0) {
 		int64_t err = c->id;
 
 		c->id = 0;
 		return err;
 	}
+	c->ci = ci;
+	memcpy(c->raw, r + RAW_A, RAW_A_LEN);
+	memcpy(c->raw + RAW_A_LEN, r + RAW_B, EBR_COMM_LEN);
 	return c->id;
 }
 
@@ -684,7 +704,7 @@ static int put_row(struct loader *x, size_t ci, const struct ebr_event_header *r
 {
 	struct plan **pp = &x->plans[ci * (EBR_T_MAX + 1) + rec->type];
 	const struct ebr_sql_capture *cap = &x->q->caps[ci];
-	const struct plan *p;
+	struct plan *p;
 	struct fbuf *b;
 	struct fval *row;
 	int sev;
@@ -712,15 +732,13 @@ static int put_row(struct loader *x, size_t ci, const struct ebr_event_header *r
 		case OP_CGROUP: v->u.i = (int64_t)rec->cgroup_id; break;
 		case OP_PIDNS: v->u.i = rec->pidns; break;
 		case OP_MNTNS: v->u.i = rec->mntns; break;
-		case OP_TRUNC: v->u.i = (rec->flags & EBR_HDR_TRUNCATED) != 0; break;
 		case OP_CONST: v->u.i = o->k; break;
 		case OP_INT: v->u.i = field_int(o, rec); break;
 		case OP_BOOL: v->u.i = field_int(o, rec) != 0; break;
 		case OP_SEV:
+			/* the level, 7 for none; 8 more when truncated */
 			sev = ebr_sql_sev__level(cap->sev, rec);
-			if (sev < 0)
-				v->t = FV_NULL;
-			v->u.i = sev;
+			v->u.i = (sev < 0 ? 7 : sev) | ((rec->flags & EBR_HDR_TRUNCATED) ? 8 : 0);
 			break;
 		case OP_TEXT:
 			v->t = FV_PTR;

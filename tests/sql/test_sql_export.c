@@ -50,6 +50,8 @@ static void header(struct ebr_event_header *h, uint16_t type, uint64_t ts, uint3
 	h->mntns = 4026531841u;
 	h->cgroup_id = 77;
 	memcpy(h->comm, comm, comm_len < EBR_COMM_LEN ? comm_len : EBR_COMM_LEN);
+	if (ts % 11 == 0)
+		h->flags |= EBR_HDR_TRUNCATED;
 }
 
 /*
@@ -311,6 +313,7 @@ static void test_export_syscalls_files(void **state)
 		"SELECT ts, type, pid FROM events WHERE type = 'close' AND capture = 2 ORDER BY ts",
 		"SELECT * FROM syscalls WHERE syscall = 'openat' OR nr = 9999",
 		"SELECT * FROM files WHERE comm = 'sixteen-bytes-xx' AND open_flags_names LIKE '%CREAT%'",
+		"SELECT type, severity, truncated, count(*) FROM events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
 	};
 	const char *paths[] = { cap_a, cap_b };
 	struct ebr_sql *q = ebr_sql__open(paths, 2, NULL);
@@ -329,6 +332,7 @@ static void test_export_syscalls_files(void **state)
 	a = dump_db(db1, "SELECT DISTINCT capture, syscall FROM syscalls WHERE nr = 257 ORDER BY 1");
 	assert_string_equal(a, "i1|t6:openat|\ni2|n|\n");
 	free(a);
+	assert_true(db_int(db1, "SELECT count(*) FROM events WHERE truncated = 1 AND severity = 'warning'") > 0);
 	/* an errno no table names is NULL, as in the capture */
 	assert_int_equal(db_int(db1, "SELECT count(*) FROM syscalls WHERE ret IN (-4000, -5000) AND errno IS NULL"),
 			 db_int(db1, "SELECT count(*) FROM syscalls WHERE ret IN (-4000, -5000)"));
