@@ -2,13 +2,13 @@
 /*
  * Export: the captures as real tables, in one pass over the segments.
  *
- * SQLite layout (docs/sql.md): <family>_rows tables hold one row per
- * event, the common columns and the union of the family's own columns
- * (indexes on ts, pid, type); views named like the query tables (events,
- * execs, net, exec, ...) select their rows and columns from them, so a
- * query gives the same answer on the exported file as on the capture.
- * time, family, host and container are computed in the views, never
- * stored. One row per event is one INSERT: the fastest SQLite will write.
+ * SQLite (docs/sql.md): <family>_rows tables hold one row per event with
+ * what cannot be recomputed (sql_export_layout.c), filled through a
+ * virtual table over buffers of rows (sql_export_load.c); views named like
+ * the query tables (events, execs, net, exec, ...) give back every column,
+ * so a query gives the same answer on the exported file as on the capture.
+ * This file runs it: the transaction, the indexes and when they are made,
+ * the dimension tables, the file renamed into place.
  *
  * CSV and JSON Lines: one file per table with the query tables' columns.
  */
