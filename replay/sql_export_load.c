@@ -36,6 +36,7 @@
 #define FEED_ROWS 2048 /* rows per INSERT: the statement's start costs about a row's worth */
 #define BUFS_PER_TABLE 3 /* one being inserted, one being filled, one spare */
 #define FEED_MODULE "ebr_export_feed"
+#define PLANS_PER_CAP (EBR_T_MAX + 1) /* one per type id */
 #define DICT_SMALL 1024 /* errnos, syscall numbers, flags of a few bits: looked up in a bitmap */
 
 /* ------------------------------------------------------------ plans */
@@ -150,7 +151,7 @@ struct loader {
 	struct ebr_sql *q;
 	const struct ebr_xp_layout *L;
 	int threads;
-	struct plan **plans; /* [n_caps * (EBR_T_MAX + 1)], made on first use */
+	struct plan **plans; /* [n_caps * PLANS_PER_CAP], made on first use */
 	sqlite3_stmt **ins; /* [L->n] */
 	const struct fbuf **cur; /* [L->n]: the buffer the feed table of each reads now */
 	struct fbuf **fill; /* [L->n]: the buffer being filled */
@@ -374,6 +375,8 @@ static int dict_add(struct loader *x, size_t ci, const struct dict_op *d, int64_
 		x->names = n;
 		x->names_cap = cap;
 	}
+	if (ebr_sql_buf__reserve(&x->names_text, v.n))
+		return -ENOMEM;
 	x->names[x->n_names++] = (struct name_ent){
 		.ci = (uint32_t)ci, .kind = d->kind, .value = value, .off = x->names_text.len, .len = v.n,
 	};
@@ -658,18 +661,20 @@ static const sqlite3_module feed_module = {
 
 /* ------------------------------------------------------------ rows */
 
-static void put_text(struct fbuf *b, struct fval *v, const char *p, size_t n, uint8_t t)
+/* Text copied into the buffer's arena; -ENOMEM when it does not fit in memory. */
+static int put_text(struct fbuf *b, struct fval *v, const char *p, size_t n, uint8_t t)
 {
 	v->t = t;
 	v->n = (uint32_t)n;
 	v->u.off = b->arena.len;
+	if (ebr_sql_buf__reserve(&b->arena, n))
+		return -ENOMEM;
 	ebr_sql_buf__put(&b->arena, p, n);
-	if (b->arena.len != v->u.off + n)
-		v->t = FV_NULL; /* out of memory: the only way a put comes out short */
+	return 0;
 }
 
-static void put_generic(struct loader *x, struct fbuf *b, struct fval *v, size_t ci, const struct op *o,
-			const struct ebr_event_header *rec)
+static int put_generic(struct loader *x, struct fbuf *b, struct fval *v, size_t ci, const struct op *o,
+		       const struct ebr_event_header *rec)
 {
 	struct ebr_sql_val sv;
 
@@ -678,22 +683,19 @@ static void put_generic(struct loader *x, struct fbuf *b, struct fval *v, size_t
 	case SQLITE_INTEGER:
 		v->t = FV_INT;
 		v->u.i = sv.i;
-		break;
+		return 0;
 	case SQLITE_TEXT:
-		if (sv.stable) {
-			v->t = FV_PTR;
-			v->u.p = sv.p;
-			v->n = (uint32_t)sv.n;
-		} else {
-			put_text(b, v, sv.p, sv.n, FV_TEXT);
-		}
-		break;
+		if (!sv.stable)
+			return put_text(b, v, sv.p, sv.n, FV_TEXT);
+		v->t = FV_PTR;
+		v->u.p = sv.p;
+		v->n = (uint32_t)sv.n;
+		return 0;
 	case SQLITE_BLOB:
-		put_text(b, v, sv.p, sv.n, FV_BLOB);
-		break;
+		return put_text(b, v, sv.p, sv.n, FV_BLOB);
 	default:
 		v->t = FV_NULL;
-		break;
+		return 0;
 	}
 }
 
@@ -702,7 +704,7 @@ static struct fbuf *get_buf(struct loader *x, int pt);
 
 static int put_row(struct loader *x, size_t ci, const struct ebr_event_header *rec)
 {
-	struct plan **pp = &x->plans[ci * (EBR_T_MAX + 1) + rec->type];
+	struct plan **pp = &x->plans[ci * PLANS_PER_CAP + rec->type];
 	const struct ebr_sql_capture *cap = &x->q->caps[ci];
 	struct plan *p;
 	struct fbuf *b;
@@ -746,10 +748,12 @@ static int put_row(struct loader *x, size_t ci, const struct ebr_event_header *r
 			v->n = (uint32_t)o->n;
 			break;
 		case OP_COMM:
-			put_text(b, v, rec->comm, strnlen(rec->comm, EBR_COMM_LEN), FV_TEXT);
+			if (put_text(b, v, rec->comm, strnlen(rec->comm, EBR_COMM_LEN), FV_TEXT))
+				return -ENOMEM;
 			break;
 		case OP_GENERIC:
-			put_generic(x, b, v, ci, o, rec);
+			if (put_generic(x, b, v, ci, o, rec))
+				return -ENOMEM;
 			break;
 		case OP_CONTEXT:
 			v->u.i = rec_ctx(x, ci, rec);
@@ -880,8 +884,15 @@ static int decode_all(struct loader *x)
 
 		if (!c)
 			return -errno;
-		while ((rc = ebr_cursor__next(c, &rec)) > 0 && !(err = put_row(x, ci, rec)))
+		while ((rc = ebr_cursor__next(c, &rec)) > 0) {
+			/* a type id past EBR_T_MAX is in no query table (sql_vtab.c): not here either */
+			if (rec->type > EBR_T_MAX)
+				continue;
+			err = put_row(x, ci, rec);
+			if (err)
+				break;
 			x->events++;
+		}
 		ebr_cursor__close(c);
 		if (!err && rc < 0) {
 			pr_err("cannot read %s: %s", ebr_reader__path(q->caps[ci].r), strerror(-rc));
@@ -1062,7 +1073,7 @@ static int write_contexts(struct loader *x)
 int ebr_xp__load(struct ebr_sql *q, const struct ebr_xp_layout *L, int threads, struct ebr_xp_load_stats *st)
 {
 	struct loader x = { .q = q, .L = L, .threads = threads < 2 ? 1 : 2 };
-	size_t n_plans = q->n_caps * (EBR_T_MAX + 1);
+	size_t n_plans = q->n_caps * PLANS_PER_CAP;
 	pthread_t tid;
 	int err;
 

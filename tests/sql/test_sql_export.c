@@ -120,6 +120,15 @@ static void add_events(struct ebr_buf *b, uint64_t t0, uint32_t seed)
 					 strlen(paths[i % 3]));
 			ebr_rec__end(b, off);
 		}
+		if (i % 100 == 7) {
+			/* types no schema describes: other_rows, type_900; past EBR_T_MAX: in no table */
+			struct ebr_event_header *h;
+
+			off = ebr_rec__begin(b, sizeof(*h) + 8);
+			h = ebr_rec__at(b, off);
+			header(h, i % 200 == 7 ? 900 : 1500, ts + 2, pid, tid, comm, comm_len, uid);
+			ebr_rec__end(b, off);
+		}
 		if (i == 250) {
 			/* an exec in between: a process family row too */
 			struct ebr_exec_event *x;
@@ -289,7 +298,7 @@ static sqlite3 *export_to(struct ebr_sql *q, const char *name, int threads)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(ebr_sql__export_sqlite(q, path, &o, &st), 0);
-	assert_int_equal(st.events, 2 * 3 * (600 + 1));
+	assert_int_equal(st.events, 2 * 3 * (600 + 1 + 3));
 	assert_int_equal(st.threads, threads);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	return db;
@@ -314,6 +323,7 @@ static void test_export_syscalls_files(void **state)
 		"SELECT * FROM syscalls WHERE syscall = 'openat' OR nr = 9999",
 		"SELECT * FROM files WHERE comm = 'sixteen-bytes-xx' AND open_flags_names LIKE '%CREAT%'",
 		"SELECT type, severity, truncated, count(*) FROM events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+		"SELECT * FROM events WHERE type IN ('type_900', 'type_1500') ORDER BY capture, ts",
 	};
 	const char *paths[] = { cap_a, cap_b };
 	struct ebr_sql *q = ebr_sql__open(paths, 2, NULL);
@@ -333,6 +343,8 @@ static void test_export_syscalls_files(void **state)
 	assert_string_equal(a, "i1|t6:openat|\ni2|n|\n");
 	free(a);
 	assert_true(db_int(db1, "SELECT count(*) FROM events WHERE truncated = 1 AND severity = 'warning'") > 0);
+	assert_int_equal(db_int(db1, "SELECT count(*) FROM other_rows WHERE type = 'type_900'"), 2 * 3 * 3);
+	assert_int_equal(db_int(db1, "SELECT count(*) FROM events WHERE type = 'type_1500'"), 0);
 	/* an errno no table names is NULL, as in the capture */
 	assert_int_equal(db_int(db1, "SELECT count(*) FROM syscalls WHERE ret IN (-4000, -5000) AND errno IS NULL"),
 			 db_int(db1, "SELECT count(*) FROM syscalls WHERE ret IN (-4000, -5000)"));
