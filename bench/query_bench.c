@@ -290,8 +290,8 @@ static int in_child(const char *path, const char *sql, struct result *r)
 	return r->ok ? 0 : -1;
 }
 
-static int export_child(const char *path, const char *out, int no_index, struct ebr_sql_export_stats *st,
-			long *rss)
+static int export_child(const char *path, const char *out, int no_index, int threads,
+			struct ebr_sql_export_stats *st, long *rss)
 {
 	int fds[2];
 	struct rusage ru;
@@ -302,7 +302,8 @@ static int export_child(const char *path, const char *out, int no_index, struct 
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct ebr_sql_export_opts o = { .sz = sizeof(o), .force = 1, .no_index = no_index };
+		struct ebr_sql_export_opts o = { .sz = sizeof(o), .force = 1, .no_index = no_index,
+						 .threads = threads };
 		struct ebr_sql_export_stats x = {0};
 		struct ebr_sql *q = ebr_sql__open(&path, 1, NULL);
 		int err = q ? ebr_sql__export_sqlite(q, out, &o, &x) : -1;
@@ -422,18 +423,20 @@ int main(int argc, char **argv)
 	       range_rows.segments_read,
 	       range_rows.segments_total);
 
-	if (export_child(big, db, 1, &ex, &ex_rss))
-		return 1;
-	printf("export     --sqlite --no-index: %" PRIu64 " events in %.2f s (CPU %.2f s) = %.2f M rows/s "
-	       "(per CPU s %.2f M); RSS %ld MB\n",
-	       ex.events, ex.write_s, ex.write_cpu_s, (double)ex.rows / ex.write_s / 1e6,
-	       (double)ex.rows / ex.write_cpu_s / 1e6, ex_rss / 1024);
-	if (export_child(big, db, 0, &ex, &ex_rss))
-		return 1;
-	printf("export     --sqlite: rows with ts and type indexes kept %.2f s (CPU %.2f s), pid index %.2f s; "
-	       "end to end %.2f M rows/s; RSS %ld MB\n",
-	       ex.write_s, ex.write_cpu_s, ex.index_s, (double)ex.rows / (ex.write_s + ex.index_s) / 1e6,
-	       ex_rss / 1024);
+	for (int threads = 1; threads <= 2; threads++) {
+		if (export_child(big, db, 1, threads, &ex, &ex_rss))
+			return 1;
+		printf("export     --sqlite --no-index --threads %d: %" PRIu64 " events in %.2f s end to end (CPU %.2f s) "
+		       "= %.2f M rows/s (per CPU s %.2f M); RSS %ld MB\n",
+		       threads, ex.events, ex.total_s, ex.total_cpu_s, (double)ex.rows / ex.total_s / 1e6,
+		       (double)ex.rows / ex.total_cpu_s / 1e6, ex_rss / 1024);
+		if (export_child(big, db, 0, threads, &ex, &ex_rss))
+			return 1;
+		printf("export     --sqlite --threads %d: %.2f s end to end (CPU %.2f s) = %.2f M rows/s (per CPU s "
+		       "%.2f M): rows %.2f s, indexes after %.2f s; RSS %ld MB\n",
+		       threads, ex.total_s, ex.total_cpu_s, (double)ex.rows / ex.total_s / 1e6,
+		       (double)ex.rows / ex.total_cpu_s / 1e6, ex.write_s, ex.index_s, ex_rss / 1024);
+	}
 	if (!keep) {
 		unlink(big);
 		unlink(small);

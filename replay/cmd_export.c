@@ -31,7 +31,9 @@ static void usage(FILE *out)
 		"options:\n"
 		"      --force       replace an existing output\n"
 		"      --no-index    sqlite: skip the indexes (faster to write, slower to query)\n"
-		"      --stats       report events, rows/s and index time on stderr\n"
+		"      --threads N   sqlite: 1 = everything on one thread; 2 = read and decode the\n"
+		"                    captures on a second thread (default: 2 when there are 2 CPUs)\n"
+		"      --stats       report events, rows/s, write and index time on stderr\n"
 		"  -h, --help        this text\n\n"
 		"examples:\n"
 		"  ebpfrec export t.ebc --sqlite t.db && sqlite3 t.db 'SELECT count(*) FROM execs'\n"
@@ -46,7 +48,7 @@ int cmd_export(int argc, char **argv)
 		if (!strcmp(argv[i], "--chrome-trace") || !strncmp(argv[i], "--chrome-trace=", 15))
 			return cmd_trace_export(argc, argv);
 
-	enum { OPT_SQLITE = 256, OPT_CSV, OPT_JSONL, OPT_FORCE, OPT_NO_INDEX, OPT_STATS };
+	enum { OPT_SQLITE = 256, OPT_CSV, OPT_JSONL, OPT_FORCE, OPT_NO_INDEX, OPT_STATS, OPT_THREADS };
 	static const struct option longopts[] = {
 		{ "sqlite", required_argument, NULL, OPT_SQLITE },
 		{ "csv", required_argument, NULL, OPT_CSV },
@@ -54,6 +56,7 @@ int cmd_export(int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "no-index", no_argument, NULL, OPT_NO_INDEX },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -84,6 +87,13 @@ int cmd_export(int argc, char **argv)
 		case OPT_STATS:
 			stats = 1;
 			break;
+		case OPT_THREADS:
+			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+				fprintf(stderr, "ebpfrec export: --threads takes 1 or 2, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.threads = optarg[0] - '0';
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -108,12 +118,19 @@ int cmd_export(int argc, char **argv)
 					    &o, &st);
 	ebr_sql__close(q);
 	ret = err ? EXIT_FAIL : finish_stdout();
-	if (!err && stats) {
-		fprintf(stderr, "ebpfrec export: %" PRIu64 " events written in %.3f s (%.0f rows/s; CPU %.3f s)",
+	if (!err && stats && mode == OPT_SQLITE) {
+		double tot = st.total_s > 0 ? st.total_s : 1e-9, cpu = st.total_cpu_s > 0 ? st.total_cpu_s : 1e-9;
+
+		fprintf(stderr,
+			"ebpfrec export: %" PRIu64 " events in %.3f s end to end, %.0f rows/s (CPU %.3f s on %d thread%s: "
+			"%.0f rows per CPU second)\n"
+			"ebpfrec export: rows written in %.3f s (CPU %.3f s), indexes built in %.3f s (CPU %.3f s)\n",
+			st.events, st.total_s, (double)st.rows / tot, st.total_cpu_s, st.threads,
+			st.threads == 1 ? "" : "s", (double)st.rows / cpu, st.write_s, st.write_cpu_s, st.index_s,
+			st.index_cpu_s);
+	} else if (!err && stats) {
+		fprintf(stderr, "ebpfrec export: %" PRIu64 " events written in %.3f s (%.0f rows/s; CPU %.3f s)\n",
 			st.events, st.write_s, st.write_s > 0 ? (double)st.rows / st.write_s : 0.0, st.write_cpu_s);
-		if (mode == OPT_SQLITE)
-			fprintf(stderr, ", indexes built in %.3f s (CPU %.3f s)", st.index_s, st.index_cpu_s);
-		fputc('\n', stderr);
 	}
 	return ret;
 }

@@ -104,14 +104,17 @@ struct ebr_sql_export_opts {
 	size_t sz; /* sizeof(struct ebr_sql_export_opts) */
 	int force; /* replace an existing output */
 	int no_index; /* sqlite: skip CREATE INDEX (faster; for one-off use) */
+	int threads; /* sqlite: 1 = one thread; 2 = decode on a second thread; 0 = 2 when there are 2 CPUs */
 };
 
 struct ebr_sql_export_stats {
 	uint64_t events;
 	uint64_t rows; /* event rows written, counting a type-table row separately */
-	double write_s; /* time spent writing rows (and keeping the ts and type indexes) */
-	double index_s; /* time spent building the pid index afterwards */
-	double write_cpu_s, index_cpu_s; /* the same in CPU time of this thread (a busy machine) */
+	double write_s; /* time spent writing rows */
+	double index_s; /* time spent building the indexes once the rows are in */
+	double write_cpu_s, index_cpu_s; /* the same in CPU time of the process, all threads */
+	double total_s, total_cpu_s; /* sqlite: the whole export, from the first read to the file in place */
+	int threads; /* sqlite: threads it ran on */
 };
 
 /* Real tables, indexes on ts, pid and type; opens in the stock sqlite3 shell. */

@@ -2,17 +2,18 @@
 /*
  * Export: the captures as real tables, in one pass over the segments.
  *
- * SQLite layout (docs/sql.md): <family>_rows tables hold one row per
- * event, the common columns and the union of the family's own columns
- * (indexes on ts, pid, type); views named like the query tables (events,
- * execs, net, exec, ...) select their rows and columns from them, so a
- * query gives the same answer on the exported file as on the capture.
- * time, family, host and container are computed in the views, never
- * stored. One row per event is one INSERT: the fastest SQLite will write.
+ * SQLite (docs/sql.md): <family>_rows tables hold one row per event with
+ * what cannot be recomputed (sql_export_layout.c), filled through a
+ * virtual table over buffers of rows (sql_export_load.c); views named like
+ * the query tables (events, execs, net, exec, ...) give back every column,
+ * so a query gives the same answer on the exported file as on the capture.
+ * This file runs it: the transaction, the indexes and when they are made,
+ * the dimension tables, the file renamed into place.
  *
  * CSV and JSON Lines: one file per table with the query tables' columns.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,9 +25,7 @@
 
 #include "config.h"
 #include "internal.h"
-#include "sql_internal.h"
-
-#define BATCH 64 /* rows per INSERT statement: fewer VM round trips */
+#include "sql_export_internal.h"
 
 static double now_s(void)
 {
@@ -36,120 +35,24 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* CPU time of this thread: what a measurement costs when other work shares the machine */
+/* CPU time of the process, every thread: what a measurement costs when other work shares the machine */
 static double cpu_s(void)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int is_generated(const struct ebr_sql_col *c)
+/* Threads for the export: asked for, or two when there are two CPUs to run them. */
+static int export_threads(const struct ebr_sql_export_opts *o)
 {
-	return c->src == EBR_SRC_TIME || c->src == EBR_SRC_FAMILY || c->src == EBR_SRC_HOST ||
-	       c->src == EBR_SRC_CONTAINER;
-}
+	long n;
 
-static const char *decl_name(int decl)
-{
-	return decl == SQLITE_TEXT ? "TEXT" : decl == SQLITE_BLOB ? "BLOB" : "INTEGER";
-}
-
-/* Type id -> index of the type table holding its events, per capture. */
-static int16_t *type_table_map(const struct ebr_sql *q)
-{
-	int16_t *m = malloc(q->n_caps * (EBR_T_MAX + 1) * sizeof(*m));
-
-	if (!m)
-		return NULL;
-	memset(m, 0xff, q->n_caps * (EBR_T_MAX + 1) * sizeof(*m));
-	for (size_t k = 0; k < q->n_tables; k++) {
-		if (q->tables[k].kind != EBR_TBL_TYPE)
-			continue;
-		for (size_t c = 0; c < q->n_caps; c++)
-			for (unsigned id = 0; id <= EBR_T_MAX; id++)
-				if ((q->tables[k].caps[c].types[id / 64] >> (id % 64)) & 1)
-					m[c * (EBR_T_MAX + 1) + id] = (int16_t)k;
-	}
-	return m;
-}
-
-static void set_sqlite_err(struct ebr_sql *q, sqlite3 *db)
-{
-	ebr_sql__set_err(q, "%s", sqlite3_errmsg(db));
-}
-
-/* ------------------------------------------------------------ sqlite: DDL */
-
-static void append_b2w(struct ebr_sql *q, sqlite3_str *s, const char *p)
-{
-	if (q->n_caps == 1) {
-		sqlite3_str_appendf(s, "%lld", (long long)q->caps[0].info->boot_to_wall_ns);
-		return;
-	}
-	sqlite3_str_appendf(s, "CASE %scapture", p);
-	for (size_t c = 0; c < q->n_caps; c++)
-		sqlite3_str_appendf(s, " WHEN %u THEN %lld", q->caps[c].id,
-				    (long long)q->caps[c].info->boot_to_wall_ns);
-	sqlite3_str_appendall(s, " END");
-}
-
-/*
- * Columns computed when read, in the views: storing them would cost more
- * than the rest of a row (and generated columns are computed on INSERT).
- * p is the table alias prefix ("e." or "").
- */
-static void append_derived(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_col *c, const char *p)
-{
-	switch (c->src) {
-	case EBR_SRC_TIME:
-		/* the same text as ebr_format_wall_time: seconds, then 9 digits of ns */
-		sqlite3_str_appendf(s, "strftime('%%Y-%%m-%%dT%%H:%%M:%%S', (%sts + (", p);
-		append_b2w(q, s, p);
-		sqlite3_str_appendf(s, ")) / 1000000000, 'unixepoch') || printf('.%%09dZ', (%sts + (", p);
-		append_b2w(q, s, p);
-		sqlite3_str_appendall(s, ")) % 1000000000)");
-		return;
-	case EBR_SRC_HOST:
-		sqlite3_str_appendf(s, "CASE %scapture", p);
-		for (size_t k = 0; k < q->n_caps; k++)
-			sqlite3_str_appendf(s, " WHEN %u THEN %Q", q->caps[k].id, q->caps[k].info->host);
-		sqlite3_str_appendall(s, " END");
-		return;
-	case EBR_SRC_FAMILY: {
-		int any = 0;
-
-		sqlite3_str_appendf(s, "CASE %stype", p);
-		for (size_t k = 0; k <= q->n_caps; k++) {
-			const struct ebr_schema *sc = k < q->n_caps ? q->caps[k].schema : ebr_schema__builtin();
-
-			for (size_t i = 0; i < ebr_schema__type_count(sc); i++) {
-				const struct ebr_type *t = ebr_schema__type_at(sc, i);
-				int dup = 0;
-
-				/* first definition of a name wins, as everywhere else */
-				for (size_t j = 0; j < k && !dup; j++)
-					dup = ebr_schema__type_by_name(q->caps[j].schema, t->name) != NULL;
-				for (size_t j = 0; j < i && !dup; j++)
-					dup = !strcmp(ebr_schema__type_at(sc, j)->name, t->name);
-				if (dup)
-					continue;
-				sqlite3_str_appendf(s, " WHEN %Q THEN %Q", t->name, t->family_name);
-				any = 1;
-			}
-		}
-		if (!any)
-			sqlite3_str_appendall(s, " WHEN NULL THEN NULL");
-		sqlite3_str_appendall(s, " END");
-		return;
-	}
-	default:
-		/* container: a cgroup's, from the containers table (never stored per event) */
-		sqlite3_str_appendf(s, "(SELECT k.container FROM containers k WHERE k.capture = %scapture AND "
-				       "k.cgroup = %scgroup)", p, p);
-		return;
-	}
+	if (o->sz >= offsetof(struct ebr_sql_export_opts, threads) + sizeof(o->threads) && o->threads > 0)
+		return o->threads > 1 ? 2 : 1;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 1 ? 2 : 1;
 }
 
 static int exec_owned(struct ebr_sql *q, char *sql)
@@ -161,324 +64,6 @@ static int exec_owned(struct ebr_sql *q, char *sql)
 	err = ebr_sql__exec(q, sql);
 	sqlite3_free(sql);
 	return err;
-}
-
-/*
- * The physical tables: one per family, <family>_rows (process_rows,
- * syscall_rows, ...), and other_rows for events no schema describes. Each
- * holds the stored common columns and the union of its types' own columns
- * (a name shared by two types is one column, as in the family tables), and
- * is indexed on ts, pid and type. Per family rather than one table: a row
- * then carries its family's columns only, which is what keeps SQLite's
- * INSERT fast once every family is there.
- */
-struct phys_table {
-	char name[64];
-	int family; /* -1: other_rows */
-	size_t n;
-	const struct ebr_sql_col **cols;
-};
-
-struct phys {
-	size_t n;
-	struct phys_table *t;
-	int *of_table; /* [n_tables]: the physical table of each type table, or -1 */
-};
-
-static int phys_col_index(const struct phys_table *pt, const char *name)
-{
-	for (size_t i = 0; i < pt->n; i++)
-		if (!strcmp(pt->cols[i]->name, name))
-			return (int)i;
-	return -1;
-}
-
-static int phys_of_family(const struct phys *ph, int family)
-{
-	for (size_t i = 0; i < ph->n; i++)
-		if (ph->t[i].family == family)
-			return (int)i;
-	return -1;
-}
-
-static int phys_add(struct ebr_sql *q, const struct ebr_sql_table *ev, struct phys *ph, int family)
-{
-	struct phys_table *n = realloc(ph->t, (ph->n + 1) * sizeof(*ph->t));
-	size_t cap = ev->n_cols;
-
-	if (!n)
-		return -ENOMEM;
-	ph->t = n;
-	n = &ph->t[ph->n++];
-	memset(n, 0, sizeof(*n));
-	n->family = family;
-	snprintf(n->name, sizeof(n->name), "%s_rows", family < 0 ? "other" : ebr_family__name((unsigned)family));
-	for (size_t k = 0; k < q->n_tables; k++)
-		cap += q->tables[k].n_cols;
-	n->cols = calloc(cap + 1, sizeof(*n->cols));
-	if (!n->cols)
-		return -ENOMEM;
-	for (size_t i = 0; i < ev->n_cols; i++)
-		if (!is_generated(&ev->cols[i]))
-			n->cols[n->n++] = &ev->cols[i];
-	return 0;
-}
-
-static int phys_build(struct ebr_sql *q, const struct ebr_sql_table *ev, struct phys *ph)
-{
-	int err = phys_add(q, ev, ph, -1);
-
-	ph->of_table = calloc(q->n_tables + 1, sizeof(*ph->of_table));
-	if (!ph->of_table)
-		return -ENOMEM;
-	for (size_t k = 0; !err && k < q->n_tables; k++) {
-		const struct ebr_sql_table *t = &q->tables[k];
-		int fam, i;
-
-		ph->of_table[k] = -1;
-		if (t->kind != EBR_TBL_TYPE)
-			continue;
-		fam = ebr_sql_table__family(q, t);
-		if (fam < 0 || fam == EBR_FAM_META)
-			fam = -1;
-		i = phys_of_family(ph, fam);
-		if (i < 0) {
-			err = phys_add(q, ev, ph, fam);
-			i = (int)ph->n - 1;
-		}
-		ph->of_table[k] = i;
-		for (size_t c = 0; !err && c < t->n_cols; c++)
-			if (!ebr_sql_col__is_common(&t->cols[c]) && phys_col_index(&ph->t[i], t->cols[c].name) < 0)
-				ph->t[i].cols[ph->t[i].n++] = &t->cols[c];
-	}
-	return err;
-}
-
-static void phys_free(struct phys *ph)
-{
-	for (size_t i = 0; i < ph->n; i++)
-		free(ph->t[i].cols);
-	free(ph->t);
-	free(ph->of_table);
-}
-
-static char *phys_ddl(const struct phys_table *pt)
-{
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160];
-
-	sqlite3_str_appendf(s, "CREATE TABLE out.%s(", pt->name);
-	for (size_t i = 0; i < pt->n; i++)
-		sqlite3_str_appendf(s, "%s%s %s", i ? ", " : "", ebr_sql__quote(pt->cols[i]->name, qn, sizeof(qn)),
-				    decl_name(pt->cols[i]->decl));
-	sqlite3_str_appendall(s, ")");
-	return sqlite3_str_finish(s);
-}
-
-/* One SELECT of view v's columns from physical table pt (NULL for the columns it lacks). */
-static void append_select(struct ebr_sql *q, sqlite3_str *s, const struct ebr_sql_table *v,
-			  const struct phys_table *pt)
-{
-	char qn[160], prefix[80];
-
-	snprintf(prefix, sizeof(prefix), "%s.", pt->name);
-	sqlite3_str_appendall(s, "SELECT ");
-	for (size_t i = 0; i < v->n_cols; i++) {
-		const struct ebr_sql_col *c = &v->cols[i];
-
-		ebr_sql__quote(c->name, qn, sizeof(qn));
-		if (i)
-			sqlite3_str_appendall(s, ", ");
-		if (is_generated(c)) {
-			append_derived(q, s, c, prefix);
-			sqlite3_str_appendf(s, " AS %s", qn);
-		} else if (phys_col_index(pt, c->name) >= 0) {
-			sqlite3_str_appendall(s, qn);
-		} else {
-			sqlite3_str_appendf(s, "NULL AS %s", qn);
-		}
-	}
-	sqlite3_str_appendf(s, " FROM %s", pt->name);
-}
-
-/* A view per query table, with its exact columns, over the physical tables. */
-static char *view_ddl(struct ebr_sql *q, const struct phys *ph, const struct ebr_sql_table *v)
-{
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160];
-	int fam, i;
-
-	sqlite3_str_appendf(s, "CREATE VIEW out.%s AS ", ebr_sql__quote(v->name, qn, sizeof(qn)));
-	if (v->kind == EBR_TBL_EVENTS) {
-		for (size_t k = 0; k < ph->n; k++) {
-			if (k)
-				sqlite3_str_appendall(s, " UNION ALL ");
-			append_select(q, s, v, &ph->t[k]);
-		}
-		return sqlite3_str_finish(s);
-	}
-	fam = ebr_sql_table__family(q, v);
-	if (fam < 0 || fam == EBR_FAM_META)
-		fam = -1;
-	i = phys_of_family(ph, fam);
-	if (i < 0) {
-		/* no type of this family in any schema: the columns, no rows */
-		append_select(q, s, v, &ph->t[0]);
-		sqlite3_str_appendall(s, " WHERE 0");
-		return sqlite3_str_finish(s);
-	}
-	append_select(q, s, v, &ph->t[i]);
-	if (v->kind == EBR_TBL_TYPE || v->family < 0)
-		sqlite3_str_appendf(s, " WHERE type = %Q", v->type_name);
-	else if (fam < 0)
-		sqlite3_str_appendall(s, " WHERE 0");
-	return sqlite3_str_finish(s);
-}
-
-/* ------------------------------------------------------------ sqlite: rows */
-
-struct batch {
-	sqlite3_stmt *st;
-	int per_row; /* parameters per row, the first is the rowid */
-	int pending;
-	int *phys; /* [per_row - 1]: the value of parameter i+2 is column phys[i] of the table */
-	const struct ebr_sql_table *t;
-};
-
-static int batch_prepare(struct ebr_sql *q, struct batch *b, const struct ebr_sql_table *t, int own,
-			 const char *into)
-{
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	char qn[160], *sql;
-	int rc;
-
-	b->t = t;
-	b->phys = calloc(t->n_cols + 1, sizeof(*b->phys));
-	if (!b->phys)
-		return -ENOMEM;
-	sqlite3_str_appendf(s, "INSERT INTO out.%s(rowid", into);
-	b->per_row = 1;
-	for (size_t i = 0; i < t->n_cols; i++) {
-		const struct ebr_sql_col *c = &t->cols[i];
-
-		if (is_generated(c) || (!own && !ebr_sql_col__is_common(c)))
-			continue;
-		b->phys[b->per_row - 1] = (int)i;
-		b->per_row++;
-		sqlite3_str_appendf(s, ", %s", ebr_sql__quote(c->name, qn, sizeof(qn)));
-	}
-	sqlite3_str_appendall(s, ") VALUES ");
-	for (int r = 0; r < BATCH; r++) {
-		sqlite3_str_appendall(s, r ? ",(" : "(");
-		for (int i = 0; i < b->per_row; i++)
-			sqlite3_str_appendall(s, i ? ",?" : "?");
-		sqlite3_str_appendall(s, ")");
-	}
-	sql = sqlite3_str_finish(s);
-	if (!sql)
-		return -ENOMEM;
-	rc = sqlite3_prepare_v2(q->db, sql, -1, &b->st, NULL);
-	sqlite3_free(sql);
-	if (rc != SQLITE_OK) {
-		set_sqlite_err(q, q->db);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void bind_val(sqlite3_stmt *st, int k, const struct ebr_sql_val *v)
-{
-	switch (v->type) {
-	case SQLITE_INTEGER:
-		sqlite3_bind_int64(st, k, v->i);
-		break;
-	case SQLITE_TEXT:
-		sqlite3_bind_text64(st, k, v->p, v->n, v->stable ? SQLITE_STATIC : SQLITE_TRANSIENT,
-				    SQLITE_UTF8);
-		break;
-	case SQLITE_BLOB:
-		sqlite3_bind_blob64(st, k, v->p, v->n, SQLITE_TRANSIENT);
-		break;
-	default:
-		sqlite3_bind_null(st, k);
-		break;
-	}
-}
-
-/* After a row's parameters are bound: run the statement when the batch is full. */
-static int batch_row_done(struct ebr_sql *q, struct batch *b)
-{
-	if (++b->pending < BATCH)
-		return 0;
-	b->pending = 0;
-	if (sqlite3_step(b->st) != SQLITE_DONE) {
-		set_sqlite_err(q, q->db);
-		sqlite3_reset(b->st);
-		return -EINVAL;
-	}
-	sqlite3_reset(b->st);
-	return 0;
-}
-
-/* The last, partial batch: padded with rows of rowid -1, -2, ... (*dummy), deleted afterwards. */
-static int batch_finish(struct ebr_sql *q, struct batch *b, int64_t *dummy)
-{
-	int err = 0;
-
-	if (!b->st)
-		return 0;
-	while (!err && b->pending) {
-		int base = b->pending * b->per_row;
-
-		sqlite3_bind_int64(b->st, base + 1, --*dummy);
-		for (int i = 1; i < b->per_row; i++)
-			sqlite3_bind_null(b->st, base + 1 + i);
-		err = batch_row_done(q, b);
-	}
-	sqlite3_finalize(b->st);
-	b->st = NULL;
-	return err;
-}
-
-struct exporter {
-	struct ebr_sql *q;
-	const struct ebr_sql_table *ev;
-	int16_t *map;
-	struct phys ph;
-	struct batch evb; /* events of types no table describes: common columns only */
-	struct batch *tb; /* [n_tables] */
-	struct ebr_sql_buf buf;
-};
-
-static int prepare_batches(struct exporter *x)
-{
-	struct ebr_sql *q = x->q;
-	int err = batch_prepare(q, &x->evb, x->ev, 0, x->ph.t[0].name);
-
-	for (size_t k = 0; !err && k < q->n_tables; k++)
-		if (q->tables[k].kind == EBR_TBL_TYPE)
-			err = batch_prepare(q, &x->tb[k], &q->tables[k], 1, x->ph.t[x->ph.of_table[k]].name);
-	return err;
-}
-
-static int export_record(struct exporter *x, size_t ci, const struct ebr_event_header *rec)
-{
-	const struct ebr_sql_capture *cap = &x->q->caps[ci];
-	int16_t k = rec->type <= EBR_T_MAX ? x->map[ci * (EBR_T_MAX + 1) + rec->type] : -1;
-	struct batch *b = k >= 0 ? &x->tb[k] : &x->evb;
-	const struct ebr_sql_table *t = b->t;
-	const struct ebr_field **fields = k >= 0 ? t->caps[ci].fields[rec->type] : NULL;
-	int p = b->pending * b->per_row + 1;
-	struct ebr_sql_val v;
-
-	sqlite3_bind_null(b->st, p++); /* rowid: the next one */
-	for (int i = 0; i < b->per_row - 1; i++) {
-		int c = b->phys[i];
-
-		ebr_sql__value(cap, &t->cols[c], fields ? fields[c] : NULL, rec, &v, &x->buf);
-		bind_val(b->st, p++, &v);
-	}
-	return batch_row_done(x->q, b);
 }
 
 /* Every record of every capture, in capture then time order. */
@@ -506,11 +91,6 @@ static int for_each_record(struct ebr_sql *q, int (*fn)(void *, size_t, const st
 	return 0;
 }
 
-static int export_one(void *ctx, size_t ci, const struct ebr_event_header *rec)
-{
-	return export_record(ctx, ci, rec);
-}
-
 static int write_meta(struct ebr_sql *q, const char *cache_key)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
@@ -534,84 +114,115 @@ static int copy_dims(struct ebr_sql *q)
 	return err;
 }
 
+/* How many event types (by name) the captures put into physical table i; other_rows: any number. */
+static unsigned types_in(const struct ebr_sql *q, const struct ebr_xp_layout *L, size_t i)
+{
+	unsigned n = 0;
+
+	if (i == 0)
+		return ~0u;
+	for (size_t k = 0; k < q->n_tables; k++) {
+		int any = 0;
+
+		if (L->of_table[k] != (int)i)
+			continue;
+		for (size_t ci = 0; ci < q->n_caps; ci++)
+			for (unsigned w = 0; w < EBR_SQL_TYPE_WORDS; w++)
+				any |= q->tables[k].caps[ci].types[w] != 0;
+		n += any;
+	}
+	return n;
+}
+
+static int create_index(struct ebr_sql *q, const char *table, const char *col)
+{
+	return exec_owned(q, sqlite3_mprintf("CREATE INDEX out.%s_%s ON %s(%s)", table, col, table, col));
+}
+
+static const char *const index_cols[] = { "ts", "type", "pid" };
+
+/*
+ * How many of index_cols (in order) table i keeps while rows go in; the
+ * rest are sorted once the rows are in. Rows come in time order, so the ts
+ * index only ever grows at its end, and so does the type index of a table
+ * holding one type (one key, growing rowids): appending to them costs less
+ * than sorting them afterwards. Where types interleave, and for pid, a
+ * row's entry lands anywhere in the tree: sorting at the end is cheaper.
+ */
+static size_t kept_while_loading(const struct ebr_sql *q, const struct ebr_xp_layout *L, size_t i)
+{
+	return types_in(q, L, i) <= 1 ? 2 : 1;
+}
+
 static int build_sqlite(struct ebr_sql *q, const struct ebr_sql_export_opts *o, const char *cache_key,
 			struct ebr_sql_export_stats *st)
 {
-	struct exporter x = { .q = q, .ev = ebr_sql__table(q, "events") };
-	int64_t dummy = 0;
+	struct ebr_xp_layout L;
+	struct ebr_xp_load_stats ls;
+	int threads = export_threads(o);
 	double t0, c0;
 	int err;
 
-	x.map = type_table_map(q);
-	x.tb = calloc(q->n_tables, sizeof(*x.tb));
-	if (!x.map || !x.tb) {
-		err = -ENOMEM;
-		goto out;
-	}
+	st->threads = threads;
 	err = ebr_sql__fill_all(q);
 	if (!err)
-		err = phys_build(q, x.ev, &x.ph);
+		err = ebr_xp_layout__build(q, &L);
+	else
+		memset(&L, 0, sizeof(L));
+	/*
+	 * The sorter's helper threads cost more CPU than they save here (they
+	 * write sorted runs to temporary files to merge them): one thread sorts.
+	 */
 	if (!err)
-		err = ebr_sql__exec(q, "BEGIN");
-	for (size_t i = 0; !err && i < x.ph.n; i++) {
-		err = exec_owned(q, phys_ddl(&x.ph.t[i]));
-		/*
-		 * ts and type are kept while rows go in: both only ever grow at a
-		 * few places (time order, one end per type), which costs less than
-		 * sorting them afterwards. pid is all over the tree: sorted at the end.
-		 */
-		if (!err && !o->no_index)
-			err = exec_owned(q, sqlite3_mprintf("CREATE INDEX out.%s_ts ON %s(ts);"
-							   "CREATE INDEX out.%s_type ON %s(type);",
-							   x.ph.t[i].name, x.ph.t[i].name, x.ph.t[i].name,
-							   x.ph.t[i].name));
+		err = ebr_sql__exec(q, "PRAGMA threads = 0; BEGIN");
+	for (size_t i = 0; !err && i < L.n; i++) {
+		err = exec_owned(q, ebr_xp_table__ddl(&L.t[i]));
+		for (size_t c = 0; !err && !o->no_index && c < kept_while_loading(q, &L, i); c++)
+			err = create_index(q, L.t[i].name, index_cols[c]);
 	}
 	if (!err)
-		err = prepare_batches(&x);
+		err = ebr_sql__exec(q, "CREATE TABLE out.value_names(capture INTEGER, kind INTEGER, value INTEGER, "
+				       "name TEXT, PRIMARY KEY(capture, kind, value)) WITHOUT ROWID");
+	if (!err)
+		err = exec_owned(q, ebr_xp__contexts_ddl());
 	t0 = now_s();
 	c0 = cpu_s();
 	if (!err)
-		err = for_each_record(q, export_one, &x, &st->events);
-	if (!err)
-		err = batch_finish(q, &x.evb, &dummy);
-	for (size_t k = 0; !err && k < q->n_tables; k++)
-		err = batch_finish(q, &x.tb[k], &dummy);
-	for (size_t i = 0; !err && dummy && i < x.ph.n; i++)
-		err = exec_owned(q, sqlite3_mprintf("DELETE FROM out.%s WHERE rowid < 0", x.ph.t[i].name));
-	st->rows = st->events;
+		err = ebr_xp__load(q, &L, threads, &ls);
+	st->events = st->rows = err ? 0 : ls.events;
 	st->write_s = now_s() - t0;
 	st->write_cpu_s = cpu_s() - c0;
 	for (size_t k = 0; !err && k < q->n_tables; k++)
-		err = exec_owned(q, view_ddl(q, &x.ph, &q->tables[k]));
+		err = exec_owned(q, ebr_xp__view_ddl(q, &L, &q->tables[k]));
 	if (!err)
 		err = copy_dims(q);
 	if (!err)
 		err = write_meta(q, cache_key);
 	t0 = now_s();
 	c0 = cpu_s();
-	for (size_t i = 0; !err && !o->no_index && i < x.ph.n; i++)
-		err = exec_owned(q, sqlite3_mprintf("CREATE INDEX out.%s_pid ON %s(pid)", x.ph.t[i].name,
-						   x.ph.t[i].name));
+	for (size_t i = 0; !err && !o->no_index && i < L.n; i++)
+		for (size_t c = kept_while_loading(q, &L, i); !err && c < 3; c++)
+			err = create_index(q, L.t[i].name, index_cols[c]);
 	st->index_s = now_s() - t0;
 	st->index_cpu_s = cpu_s() - c0;
 	if (!err)
 		err = ebr_sql__exec(q, "COMMIT");
 	else
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-out:
-	if (x.evb.st)
-		sqlite3_finalize(x.evb.st);
-	free(x.evb.phys);
-	for (size_t k = 0; x.tb && k < q->n_tables; k++) {
-		if (x.tb[k].st)
-			sqlite3_finalize(x.tb[k].st);
-		free(x.tb[k].phys);
-	}
-	ebr_sql_buf__free(&x.buf);
-	phys_free(&x.ph);
-	free(x.tb);
-	free(x.map);
+	ebr_xp_layout__free(&L);
 	return err;
+}
+
+static long long main_cache_size(struct ebr_sql *q)
+{
+	sqlite3_stmt *st;
+	long long v = -2000; /* SQLite's default */
+
+	if (sqlite3_prepare_v2(q->db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 static int export_sqlite_to(struct ebr_sql *q, const char *path, const struct ebr_sql_export_opts *o,
@@ -619,7 +230,9 @@ static int export_sqlite_to(struct ebr_sql *q, const char *path, const struct eb
 {
 	struct ebr_sql_export_opts dflt = { .sz = sizeof(dflt) };
 	struct ebr_sql_export_stats dummy;
-	char tmp[4096], *sql;
+	double t0 = now_s(), c0 = cpu_s();
+	char tmp[4096], tmp_pragma[64], *sql;
+	long long main_cache;
 	int err, fd;
 
 	if (!o)
@@ -639,15 +252,26 @@ static int export_sqlite_to(struct ebr_sql *q, const char *path, const struct eb
 		return -errno;
 	}
 	close(fd);
+	/*
+	 * A fresh file: no journal, no syncs; 64 KiB pages measured fastest.
+	 * SQLite sizes the sorter's in-memory runs (CREATE INDEX) by the main
+	 * database's cache_size, not by the one the index goes to: 64 MiB
+	 * each, for the pages being written and for sorting, cost less than
+	 * 128 MiB of pages and runs of 2 MiB spilled to temporary files, in the
+	 * same memory.
+	 */
+	main_cache = main_cache_size(q);
 	sql = sqlite3_mprintf("ATTACH %Q AS out; PRAGMA out.page_size = 65536; "
 			      "PRAGMA out.journal_mode = OFF; PRAGMA out.synchronous = OFF; "
-			      "PRAGMA out.cache_size = -131072; PRAGMA threads = 4",
+			      "PRAGMA out.cache_size = -65536; PRAGMA main.cache_size = -65536",
 			      tmp);
 	err = exec_owned(q, sql);
 	if (!err) {
 		err = build_sqlite(q, o, cache_key, st);
 		sqlite3_exec(q->db, "DETACH out", NULL, NULL, NULL);
 	}
+	snprintf(tmp_pragma, sizeof(tmp_pragma), "PRAGMA main.cache_size = %lld", main_cache);
+	sqlite3_exec(q->db, tmp_pragma, NULL, NULL, NULL);
 	if (!err && rename(tmp, path)) {
 		err = -errno;
 		pr_err("cannot rename %s to %s: %s", tmp, path, strerror(errno));
@@ -657,6 +281,8 @@ static int export_sqlite_to(struct ebr_sql *q, const char *path, const struct eb
 			pr_err("export to %s failed: %s", path, q->errmsg);
 		unlink(tmp);
 	}
+	st->total_s = now_s() - t0;
+	st->total_cpu_s = cpu_s() - c0;
 	return err;
 }
 
@@ -775,7 +401,7 @@ static int files_run(struct ebr_sql *q, struct file_exporter *x, struct ebr_sql_
 
 	x->q = q;
 	x->ev = ebr_sql__table(q, "events");
-	x->map = type_table_map(q);
+	x->map = ebr_xp__type_table_map(q);
 	for (size_t k = 0; k < q->n_tables; k++)
 		if (q->tables[k].n_cols > x->max_cols)
 			x->max_cols = q->tables[k].n_cols;

@@ -151,6 +151,8 @@ struct ebr_sql_sev *ebr_sql_sev__new(const struct ebr_schema *s);
 void ebr_sql_sev__free(struct ebr_sql_sev *sev);
 /* "info", "warning" or "error"; NULL for a type the schema does not describe. */
 const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec);
+/* The same as a level (enum ebr_severity), -1 for a type the schema does not describe. */
+int ebr_sql_sev__level(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec);
 
 /* sql_vtab.c */
 int ebr_sql__register_vtab(struct ebr_sql *q);

@@ -34,11 +34,18 @@ struct ebr_sql_sev *ebr_sql_sev__new(const struct ebr_schema *s)
 	return sev;
 }
 
-const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec)
+int ebr_sql_sev__level(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec)
 {
 	if (rec->type > EBR_T_MAX || !sev->known[rec->type])
-		return NULL;
-	return ebr_severity__name(ebr_severity_plan__eval(&sev->plan[rec->type], rec));
+		return -1;
+	return (int)ebr_severity_plan__eval(&sev->plan[rec->type], rec);
+}
+
+const char *ebr_sql_sev__of(const struct ebr_sql_sev *sev, const struct ebr_event_header *rec)
+{
+	int level = ebr_sql_sev__level(sev, rec);
+
+	return level < 0 ? NULL : ebr_severity__name((unsigned)level);
 }
 
 

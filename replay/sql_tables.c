@@ -202,7 +202,8 @@ const char *const ebr_sql_dim_names[] = {
 
 int ebr_sql__is_reserved_name(const char *name)
 {
-	if (!strcmp(name, "events"))
+	/* events; and contexts, value_names: the exported database's own (sql_export_layout.c) */
+	if (!strcmp(name, "events") || !strcmp(name, "contexts") || !strcmp(name, "value_names"))
 		return 1;
 	for (size_t i = 0; i < N_DIMS; i++)
 		if (!strcmp(dims[i].name, name))
