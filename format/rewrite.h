@@ -12,7 +12,7 @@
 #include "ebpfrec/record_builder.h"
 #include "events.h"
 
-#define EBR_REWRITE_SEGMENT_BYTES (4u << 20) /* like the recorder's default */
+#define EBR_REWRITE_SEGMENT_BYTES (1u << 20) /* like the recorder's default */
 
 /* Records collected into segments of about limit bytes. */
 struct ebr_seg_out {

@@ -82,7 +82,7 @@ static void usage(FILE *out)
 		"      --max-size SIZE        stop cleanly once the capture reaches SIZE\n"
 		"      --max-events N         stop cleanly after N events\n"
 		"  -b, --ringbuf-size SIZE    kernel ring buffer, a power of two (default 16M)\n"
-		"      --segment-size SIZE    close a segment at this many bytes (default 4M)\n"
+		"      --segment-size SIZE    close a segment at this many bytes (default 1M)\n"
 		"      --segment-time DURATION  ... or after this long (default 1s): at most this\n"
 		"                             much is lost if the recorder is killed\n"
 		"  -z, --compression LEVEL    zstd level, 1 (fast, default) to 19\n"

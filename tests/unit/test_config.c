@@ -101,9 +101,9 @@ static void test_command_line_overrides(void **state)
 	struct result r;
 
 	(void)state;
-	run("{ \"segment_size\": \"1M\", \"compression_level\": 3 }", "-z 9", &r);
+	run("{ \"segment_size\": \"2M\", \"compression_level\": 3 }", "-z 9", &r);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "\"segment_size\": 1048576"));
+	assert_non_null(strstr(r.out, "\"segment_size\": 2097152"));
 	assert_non_null(strstr(r.out, "\"compression_level\": 9"));
 }
 
