@@ -58,7 +58,7 @@ static void usage(FILE *out)
 		"process) exits, or on SIGINT/SIGTERM/SIGHUP; the capture is closed with its index\n"
 		"in every case.\n\n"
 		"options:\n"
-		"  -o, --output FILE          capture to write (default trace.ebc); created 0600,\n"
+		"  -o, --file FILE            capture to write (default trace.ebc); created 0600,\n"
 		"                             never over an existing file unless --force\n"
 		"  -d, --duration DURATION    stop after this long: 10, 1.5s, 500ms, 2m\n"
 		"  -p, --pid PIDS             record these processes and their descendants\n"
@@ -175,7 +175,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	       OPT_BPF_TYPE, OPT_REDACT_ARGS, OPT_REDACT_PATHS, OPT_REDACT_ADDRS, OPT_REDACT_ENV,
 	       OPT_REDACT_MODE, OPT_COMPACT };
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
+		{ "file", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "profile", required_argument, NULL, 'P' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -295,8 +295,12 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 				a->live_output = 1;
 			else if (!strcmp(optarg, "json"))
 				a->live_output = 2;
-			else
-				goto bad;
+			else {
+				/* as in replay, --output is the format; the file is -o */
+				fprintf(stderr, "ebpfrec record: --output takes text or json (events printed as they "
+						"arrive); name the capture file with -o FILE\n");
+				return -1;
+			}
 			break;
 		case OPT_TEST:
 			a->test = 1;
