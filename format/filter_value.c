@@ -17,6 +17,7 @@
 #include "events.h"
 #include "filter_internal.h"
 #include "names.h"
+#include "schema_internal.h"
 
 void flt_set_error(struct ebr_filter_error *err, unsigned col, const char *fmt, ...)
 {
@@ -292,6 +293,16 @@ static int parse_name(struct ebr_filter *f, const struct flt_variant *v, const c
 			return -EINVAL;
 		}
 		set_small(out, v->hint == EBR_FH_ERRNO_POS ? x : -x);
+		return 1;
+	case EBR_FH_SYSCALL:
+		/* numbers differ by arch: the capture's own table */
+		x = ebr_syscall_nr(ebr_schema__machine(f->schema), t);
+		if (x < 0) {
+			flt_set_error(err, l->col, "unknown syscall name '%.40s' for '%s' (%s)", t, name,
+				      ebr_schema__machine(f->schema));
+			return -EINVAL;
+		}
+		set_small(out, x);
 		return 1;
 	case EBR_FH_SIGNAL:
 		x = *t == '-' ? -1 : ebr_signal_from_name(t);

@@ -206,6 +206,8 @@ static int add_meta(struct ebr_reader *r, const struct ebr_block_prefix *p, void
 		free(body);
 	if (m.kind == EBR_META_SCHEMA && !r->schema) {
 		r->schema = ebr_schema__parse(r->metas[r->n_metas - 1].data, r->metas[r->n_metas - 1].len);
+		if (r->schema)
+			ebr_strlcpy(r->schema->machine, r->info.machine, sizeof(r->schema->machine));
 		if (!r->schema && errno == ENOMEM)
 			return -ENOMEM; /* not damage: decoding with another schema would mislead */
 		if (!r->schema)

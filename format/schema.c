@@ -418,3 +418,14 @@ struct ebr_schema *ebr_schema__extend(const struct ebr_schema *base, const struc
 		s->by_id[s->types[i].id] = &s->types[i];
 	return s;
 }
+
+const char *ebr_schema__machine(const struct ebr_schema *s)
+{
+	if (s && s->machine[0])
+		return s->machine;
+#if defined(__aarch64__)
+	return "aarch64";
+#else
+	return "x86_64";
+#endif
+}

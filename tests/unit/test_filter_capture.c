@@ -22,6 +22,8 @@
 #include "cli/filter_args.h"
 #include "ebpfrec/capture.h"
 #include "ebpfrec/filter.h"
+#include "ebpfrec/schema.h"
+#include "events.h"
 #include "filter_fixture.h"
 #include "layout.h"
 
@@ -413,12 +415,77 @@ static void test_replay_command(void **state)
 			    "(2026-11-26T22:47:24Z) or @BOOT_NS\n");
 }
 
+/*
+ * Syscall names in a filter resolve through the capture's arch: openat is
+ * 257 on x86_64 and 56 on aarch64, and a capture of each holds both numbers.
+ */
+static void test_syscall_names_by_arch(void **state)
+{
+	static const char *const machines[] = { "x86_64", "aarch64" };
+	static const unsigned want[] = { 257, 56 };
+
+	(void)state;
+	for (int m = 0; m < 2; m++) {
+		struct ebr_writer_opts o = { .sz = sizeof(o), .force = 1, .machine = machines[m] };
+		struct ebr_cursor_opts co = { .sz = sizeof(co) };
+		const struct ebr_event_header *rec;
+		struct ebr_filter_error err;
+		struct ebr_buf b = { 0 };
+		uint64_t drops[EBR_DROP_REASONS] = { 0 };
+		char p[160];
+		struct ebr_reader *r;
+		struct ebr_filter *f;
+		struct ebr_cursor *c;
+		struct ebr_writer *w;
+		void *sch;
+		size_t len;
+		unsigned n = 0, nr = 0;
+
+		snprintf(p, sizeof(p), "%s/%s.ebc", dir, machines[m]);
+		w = ebr_writer__open(p, &o);
+		assert_non_null(w);
+		assert_int_equal(ebr_schema__serialize(ebr_schema__builtin(), &sch, &len), 0);
+		assert_int_equal(ebr_writer__add_meta(w, EBR_META_SCHEMA, sch, len), 0);
+		free(sch);
+		for (unsigned i = 0; i < 2; i++) {
+			struct ebr_syscall_event e = { .hdr = { .ts = 1000 + i, .size = sizeof(e),
+								.type = EBR_T_SYSCALL, .pid = 1 } };
+
+			e.nr = i ? 56 : 257;
+			ebr_buf__put(&b, &e, sizeof(e));
+		}
+		assert_int_equal(ebr_writer__add_segment(w, b.p, b.len, drops, EBR_DROP_REASONS), 0);
+		assert_int_equal(ebr_writer__close(w), 0);
+		ebr_buf__free(&b);
+
+		r = ebr_reader__open(p);
+		assert_non_null(r);
+		f = ebr_filter__compile(ebr_reader__schema(r), "type = syscall and nr = openat", &err);
+		assert_non_null(f);
+		c = ebr_cursor__open(r, &co);
+		while (ebr_cursor__next(c, &rec) > 0)
+			if (ebr_filter__match(f, rec)) {
+				n++;
+				nr = ((const struct ebr_syscall_event *)rec)->nr;
+			}
+		assert_int_equal(n, 1);
+		assert_int_equal(nr, want[m]);
+		ebr_filter__free(f);
+		/* a name the arch does not have is an error naming the arch */
+		assert_null(ebr_filter__compile(ebr_reader__schema(r), "nr = no_such_call", &err));
+		assert_non_null(strstr(err.message, machines[m]));
+		ebr_cursor__close(c);
+		ebr_reader__close(r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cursor_and_filter),
 		cmocka_unit_test(test_time_args),
 		cmocka_unit_test(test_replay_command),
+		cmocka_unit_test(test_syscall_names_by_arch),
 	};
 
 	if (argc > 1)
