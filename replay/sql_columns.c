@@ -40,7 +40,7 @@ static const struct common_col lead_cols[] = {
 	{ "comm", EBR_SRC_COMM, SQLITE_TEXT, "command name (task comm, at most 15 bytes)" },
 	{ "cpu", EBR_SRC_CPU, SQLITE_INTEGER, "CPU the event was recorded on" },
 	{ "cgroup", EBR_SRC_CGROUP, SQLITE_INTEGER, "cgroup v2 id" },
-	{ "container", EBR_SRC_CONTAINER, SQLITE_TEXT, "container id; NULL until derived (docs/sql.md)" },
+	{ "container", EBR_SRC_CONTAINER, SQLITE_TEXT, "container id, from the capture's cgroup table; NULL outside containers" },
 	{ "severity", EBR_SRC_SEVERITY, SQLITE_TEXT, "info, warning or error (docs/sql.md)" },
 };
 
