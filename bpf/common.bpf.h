@@ -73,8 +73,9 @@ static __always_inline void count_drop(__u32 reason, __u32 type)
 	__u32 key = reason * EBR_DROP_TYPE_SLOTS + slot;
 	__u64 *c = bpf_map_lookup_elem(&drops, &key);
 
+	/* atomic: a preempted program and another on the same CPU would otherwise lose a count */
 	if (c)
-		*c += 1;
+		__sync_fetch_and_add(c, 1);
 }
 
 static __always_inline bool is_self(__u64 pid_tgid)

@@ -797,7 +797,12 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	rec_probes__detach(&r->probes);
 	for (size_t i = 0; i < r->n_custom; i++)
 		rec_custom__detach(&r->custom[i]);
-	/* everything submitted before the detach is still in the ring: take it */
+	/*
+	 * A detach does not wait for programs already running on other CPUs;
+	 * they take microseconds, so 10 ms lets them submit (and count their
+	 * drops) before the last look at the ring.
+	 */
+	nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	ring_buffer__consume(r->rb);
 	if (!r->cur) {
 		uint64_t totals[EBR_DROP_NR];
