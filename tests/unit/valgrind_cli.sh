@@ -47,6 +47,11 @@ rm -f "$T/s.ebc" "$T/r.ebc" "$T/m.ebc"
 [ "$(vg redact "$f" -o "$T/r.ebc" --args --addresses --paths '/usr/*')" = 0 ] || { echo "FAIL: redact"; exit 1; }
 [ "$(vg merge "$f" "$D/v1.0-process.ebc" -o "$T/m.ebc")" = 0 ] || { echo "FAIL: merge"; exit 1; }
 [ "$(vg replay "$T/m.ebc" --time wall)" = 0 ] || { echo "FAIL: replay merged"; exit 1; }
-[ "$(vg trace-export "$f" --chrome-trace "$T/t.json")" = 0 ] || { echo "FAIL: trace-export"; exit 1; }
+[ "$(vg export "$f" --chrome-trace "$T/t.json")" = 0 ] || { echo "FAIL: export --chrome-trace"; exit 1; }
+[ "$(vg query "$f" "SELECT comm, count(*) FROM events GROUP BY 1")" = 0 ] || { echo "FAIL: query: $(cat "$T/err")"; exit 1; }
+[ "$(vg export "$f" --sqlite "$T/o.db")" = 0 ] || { echo "FAIL: export --sqlite: $(cat "$T/err")"; exit 1; }
+rm -f "$T/c.ebc"
+[ "$(vg slice "$f" -o "$T/c.ebc" --compact)" = 0 ] || { echo "FAIL: slice --compact"; exit 1; }
+[ "$(vg replay "$T/c.ebc")" = 0 ] || { echo "FAIL: replay of a compact capture"; exit 1; }
 [ "$(vg report "$f" -o "$T/r.html")" = 0 ] || { echo "FAIL: report"; exit 1; }
 echo "valgrind: $(wc -l <"$T/runs") commands, no errors, no leaks"
