@@ -47,7 +47,8 @@ int cli_filter_tables(const char *prog, struct cli_filter_opts *o, struct ebr_re
 		size_t m;
 		const struct ebr_cgroup_view *v = ebr_reader__cgroups(readers[i], &m);
 
-		memcpy(*buf + k, v, m * sizeof(*v));
+		if (m)
+			memcpy(*buf + k, v, m * sizeof(*v));
 		k += m;
 	}
 	o->compile.cgroups = *buf;

@@ -164,6 +164,8 @@ static int check_names(struct ebr_source *s, const char *expr, struct ebr_filter
 	if (!buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_inputs; i++) {
+		if (!s->fopts[i].n_cgroups)
+			continue;
 		memcpy(buf + all.n_cgroups, s->fopts[i].cgroups, s->fopts[i].n_cgroups * sizeof(*buf));
 		all.n_cgroups += s->fopts[i].n_cgroups;
 	}
