@@ -134,22 +134,16 @@ static int lit_matches(unsigned attr, unsigned op, const struct flt_lit *l, cons
 	return l->len == vlen && !memcmp(l->text, val, vlen);
 }
 
-static int cmp_u64(const void *a, const void *b)
+struct idhit {
+	uint64_t id;
+	uint8_t hit;
+};
+
+static int by_id(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct idhit *)a)->id, y = ((const struct idhit *)b)->id;
 
 	return x < y ? -1 : x > y;
-}
-
-static uint32_t sort_unique(uint64_t *v, size_t n)
-{
-	uint32_t k = 0;
-
-	qsort(v, n, sizeof(*v), cmp_u64);
-	for (size_t i = 0; i < n; i++)
-		if (!k || v[k - 1] != v[i])
-			v[k++] = v[i];
-	return k;
 }
 
 /* The distinct values the table has for attr, as "a, b, c, ..." within len. */
@@ -221,11 +215,12 @@ int flt_cgroup_parse(struct ebr_filter *f, struct flt_variant *v, unsigned op, u
 {
 	const struct ebr_filter_opts *o = f->copts;
 	unsigned attr = v->hint - FLT_H_CGROUP;
-	size_t nt = o->n_cgroups, n_match = 0, n_other = 0;
+	size_t nt = o->n_cgroups, k = 0;
 	struct flt_cgset *set;
-	uint64_t *match, *other;
-	uint32_t *hits;
-	uint32_t k;
+	struct idhit *pairs;
+	uint64_t *ids, *match;
+	uint8_t *hit;
+	uint32_t *hits, m = 0, u = 0;
 	int ret = 0;
 
 	if (op >= FOP_LT && op <= FOP_GE) {
@@ -241,40 +236,44 @@ int flt_cgroup_parse(struct ebr_filter *f, struct flt_variant *v, unsigned op, u
 		return -EINVAL;
 	}
 	set = flt_alloc(f, sizeof(*set));
+	ids = flt_alloc(f, (nt ? nt : 1) * sizeof(*ids));
 	match = flt_alloc(f, (nt ? nt : 1) * sizeof(*match));
-	other = flt_alloc(f, (nt ? nt : 1) * sizeof(*other));
+	hit = flt_alloc(f, nt ? nt : 1);
+	pairs = malloc((nt ? nt : 1) * sizeof(*pairs));
 	hits = calloc(n ? n : 1, sizeof(*hits));
-	if (!set || !match || !other || !hits) {
+	if (!set || !ids || !match || !hit || !pairs || !hits) {
+		free(pairs);
 		free(hits);
 		flt_set_error(err, 0, "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < nt; i++) {
 		const char *val = attr_of(&o->cgroups[i], attr);
-		int m = 0;
+		uint8_t h = 0;
 
 		if (!*val)
 			continue; /* no value: the field is missing for this cgroup */
 		for (size_t l = 0; l < n; l++)
 			if (lit_matches(attr, op, &lits[l], val)) {
 				hits[l]++;
-				m = 1;
+				h = 1;
 			}
-		if (m)
-			match[n_match++] = o->cgroups[i].id;
-		else
-			other[n_other++] = o->cgroups[i].id;
+		pairs[k++] = (struct idhit){ o->cgroups[i].id, h };
 	}
-	set->n_match = sort_unique(match, n_match);
-	n_other = sort_unique(other, n_other);
-	/* an id seen twice (tables of several captures together) matches if either entry does */
-	k = 0;
-	for (size_t i = 0; i < n_other; i++)
-		if (!flt_id_in(match, set->n_match, other[i]))
-			other[k++] = other[i];
-	set->n_other = k;
-	set->match = match;
-	set->other = other;
+	qsort(pairs, k, sizeof(*pairs), by_id);
+	for (size_t i = 0; i < k; i++) {
+		/* an id seen twice (tables of several captures together) matches if either entry does */
+		if (u && ids[u - 1] == pairs[i].id) {
+			hit[u - 1] |= pairs[i].hit;
+			continue;
+		}
+		ids[u] = pairs[i].id;
+		hit[u++] = pairs[i].hit;
+	}
+	for (uint32_t i = 0; i < u; i++)
+		if (hit[i])
+			match[m++] = ids[i];
+	*set = (struct flt_cgset){ .ids = ids, .hit = hit, .match = match, .n = u, .n_match = m };
 	v->n = (uint32_t)n;
 	v->v.cg = set;
 	if (!(o->flags & EBR_FILTER_UNKNOWN_OK))
@@ -284,6 +283,7 @@ int flt_cgroup_parse(struct ebr_filter *f, struct flt_variant *v, unsigned op, u
 				ret = -ENOENT;
 				break;
 			}
+	free(pairs);
 	free(hits);
 	return ret;
 }

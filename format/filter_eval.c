@@ -300,14 +300,14 @@ static int cmp_eval(const struct ebr_filter *f, const struct flt_cmp *c,
 	case FCL_IP:
 		r = net_test(v, (const uint8_t *)rec + fld->offset);
 		break;
-	case FCL_CGSET:
-		if (flt_id_in(v->v.cg->match, v->v.cg->n_match, rec->cgroup_id))
-			r = 1;
-		else if (flt_id_in(v->v.cg->other, v->v.cg->n_other, rec->cgroup_id))
-			r = 0;
-		else
+	case FCL_CGSET: {
+		int64_t k = flt_id_find(v->v.cg->ids, v->v.cg->n, rec->cgroup_id);
+
+		if (k < 0)
 			return 0; /* not in a container (or pod, unit...): the field is missing */
+		r = v->v.cg->hit[k];
 		break;
+	}
 	default:
 		r = 0;
 		break;

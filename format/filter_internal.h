@@ -70,13 +70,16 @@ struct flt_str {
 };
 
 /*
- * A cgroup-derived comparison, resolved: the cgroup ids whose value
- * satisfies it, and those that have a value that does not. A cgroup in
- * neither has no value (not a container, or unknown): the field is missing.
+ * A cgroup-derived comparison, resolved: every cgroup id that has a value
+ * (one search per record), and whether that value satisfies it. A cgroup
+ * not among them has no value (not a container, or unknown): the field is
+ * missing.
  */
 struct flt_cgset {
-	const uint64_t *match, *other; /* sorted, unique */
-	uint32_t n_match, n_other;
+	const uint64_t *ids; /* sorted, unique */
+	const uint8_t *hit; /* [n] */
+	const uint64_t *match; /* the ids with hit set, sorted: for push-down */
+	uint32_t n, n_match;
 };
 
 struct flt_net {
@@ -242,22 +245,24 @@ int flt_glob(const char *p, size_t plen, const char *s, size_t slen);
 int flt_eval_node(const struct ebr_filter *f, uint32_t node, const struct ebr_event_header *rec);
 /* A numeric value against a literal: -1, 0, 1. */
 int flt_num_cmp(uint64_t raw, int is_signed, const struct flt_num *lit);
-/* 1: id is in a sorted set. */
-static inline int flt_id_in(const uint64_t *set, uint32_t n, uint64_t id)
+/*
+ * The index of id in a sorted set, or -1. Without a branch on the
+ * comparisons (a conditional move): records of many cgroups make them
+ * unpredictable, and mispredictions would cost more than the search.
+ */
+static inline int64_t flt_id_find(const uint64_t *set, uint32_t n, uint64_t id)
 {
-	uint32_t lo = 0, hi = n;
+	const uint64_t *base = set;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+	if (!n)
+		return -1;
+	while (n > 1) {
+		uint32_t half = n / 2;
 
-		if (set[mid] == id)
-			return 1;
-		if (set[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = base[half] <= id ? base + half : base;
+		n -= half;
 	}
-	return 0;
+	return *base == id ? base - set : -1;
 }
 /* A numeric comparison's result (negation applied) for a left-hand value raw. */
 int flt_cmp_num(const struct flt_cmp *c, const struct flt_variant *v, uint64_t raw);
