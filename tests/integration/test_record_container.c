@@ -168,16 +168,43 @@ static void test_record_only_container(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The cgroup of the exec whose args hold marker (0 when there is none). */
+static uint64_t exec_cgroup(const char *capture, const char *marker)
+{
+	struct ebr_reader *r = ebr_reader__open(capture);
+	const struct ebr_event_header *h;
+	struct ebr_cursor *c;
+	uint64_t id = 0;
+
+	assert_non_null(r);
+	c = ebr_cursor__open(r, NULL);
+	while (ebr_cursor__next(c, &h) > 0) {
+		const struct ebr_exec_event *e = (const void *)h;
+
+		if (h->type == EBR_T_EXEC && e->ret == 0 &&
+		    memmem((const char *)h + e->args.off, e->args.len, marker, strlen(marker)))
+			id = h->cgroup_id;
+	}
+	ebr_cursor__close(c);
+	ebr_reader__close(r);
+	return id;
+}
+
 /*
  * A container that does not exist when recording starts: a warning, then
  * its events are recorded once its cgroup appears (the recorder looks for
- * new cgroups every second; the process waits two before moving in).
+ * new cgroups every second; the process waits two before moving in). The
+ * container is gone before the recording ends, and the capture still names
+ * it: the recorder wrote what it saw appear.
  */
 static void test_record_late_container(void **state)
 {
 	char dir[] = "/tmp/ebpfrec-ctr-XXXXXX", capture[300], cmd[3000], errp[300], msg[1024] = "";
+	struct ebr_cgroup_view cg;
+	struct ebr_reader *r;
 	struct counts n;
 	struct stat st;
+	uint64_t id;
 	FILE *f;
 
 	(void)state;
@@ -188,8 +215,8 @@ static void test_record_late_container(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "%s record -q --profile process,syscall -o %s --all --container " LATE_ID " -- "
 		 "sh -c 'mkdir %s && sleep 2 && sh -c \"echo \\$\\$ > %s/cgroup.procs && "
-		 "exec /bin/true late-marker\"; /bin/true outside-marker' 2>%s",
-		 ebpfrec_bin, capture, late_scope, late_scope, errp);
+		 "exec /bin/true late-marker\"; rmdir %s; /bin/true outside-marker' 2>%s",
+		 ebpfrec_bin, capture, late_scope, late_scope, late_scope, errp);
 	assert_int_equal(system(cmd), 0);
 	f = fopen(errp, "r");
 	assert_non_null(f);
@@ -197,8 +224,15 @@ static void test_record_late_container(void **state)
 	fclose(f);
 	assert_string_equal(msg, "ebpfrec record: warning: --container " LATE_ID ": unknown container '"
 				 LATE_ID "'; known containers: 0123456789ab; it is recorded once it appears\n");
-	assert_int_equal(stat(late_scope, &st), 0);
-	count_capture(capture, (uint64_t)st.st_ino, "late-marker", "outside-marker", &n);
+	assert_int_not_equal(stat(late_scope, &st), 0); /* removed while recording */
+	id = exec_cgroup(capture, "late-marker");
+	assert_int_not_equal(id, 0);
+	r = ebr_reader__open(capture);
+	assert_non_null(r);
+	assert_int_equal(ebr_reader__cgroup(r, id, &cg), 0);
+	assert_string_equal(cg.container_id, LATE_ID);
+	ebr_reader__close(r);
+	count_capture(capture, id, "late-marker", "outside-marker", &n);
 	assert_int_equal(n.execs_inside, 1);
 	assert_int_equal(n.execs_outside, 0);
 	assert_int_equal(n.elsewhere, 0);
