@@ -146,9 +146,10 @@ static int by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The distinct values the table has for attr, as "a, b, c, ..." within len. */
+/* The distinct values the table has for attr, as "a, b, c, ..." within len (< 256). */
 static void known_values(const struct ebr_filter_opts *o, unsigned attr, char *buf, size_t len)
 {
+	const char *seen[128]; /* what is listed: a value takes 3 bytes at least */
 	size_t used = 0, shown = 0;
 	int more = 0;
 
@@ -160,19 +161,19 @@ static void known_values(const struct ebr_filter_opts *o, unsigned attr, char *b
 		if (!*v)
 			continue;
 		if (attr == FCG_CONTAINER && n > SHORT_ID_MIN)
-			n = SHORT_ID_MIN;
-		for (k = 0; k < i; k++)
-			if (!strncmp(attr_of(&o->cgroups[k], attr), v, n) &&
-			    (attr == FCG_CONTAINER || !attr_of(&o->cgroups[k], attr)[n]))
+			n = SHORT_ID_MIN; /* as docker ps shows them */
+		for (k = 0; k < shown; k++)
+			if (!strncmp(seen[k], v, n) && (attr == FCG_CONTAINER || !seen[k][n]))
 				break;
-		if (k < i)
+		if (k < shown)
 			continue;
 		/* room for this one, its separator and a closing ", ..." */
-		if (used + n + 2 + 5 >= len) {
+		if (used + n + 2 + 5 >= len || shown == sizeof(seen) / sizeof(seen[0])) {
 			more = 1;
 			break;
 		}
-		used += (size_t)snprintf(buf + used, len - used, "%s%.*s", shown++ ? ", " : "", (int)n, v);
+		used += (size_t)snprintf(buf + used, len - used, "%s%.*s", shown ? ", " : "", (int)n, v);
+		seen[shown++] = v;
 	}
 	if (more)
 		snprintf(buf + used, len - used, "%s...", shown ? ", " : "");

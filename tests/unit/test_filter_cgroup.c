@@ -342,6 +342,49 @@ static void test_unknown_names(void **state)
 	ebr_reader__close(r);
 }
 
+/* Long lists are cut short; pods without names say how they are known. */
+static void test_unknown_lists(void **state)
+{
+	static char ids[30][65];
+	struct ebr_cgroup_view t[31];
+	struct ebr_filter_opts o = { .sz = sizeof(o), .cgroups = t, .n_cgroups = 31, .flags = EBR_FILTER_CGROUPS };
+	struct ebr_filter_error err;
+
+	(void)state;
+	for (int i = 0; i < 30; i++) {
+		/* the first twelve digits tell containers apart; 20 and 21 share them: listed once */
+		snprintf(ids[i], sizeof(ids[i]), "%012d%052d", i == 21 ? 20 : i, i);
+		t[i] = (struct ebr_cgroup_view){ .id = (uint64_t)i + 10, .path = "", .container_id = ids[i],
+						 .runtime = "docker", .pod_uid = "", .pod_namespace = "",
+						 .pod_name = "", .unit = "" };
+	}
+	t[30] = (struct ebr_cgroup_view){ .id = 5, .path = "", .container_id = "", .runtime = "",
+					  .pod_uid = POD_UID, .pod_namespace = "", .pod_name = "", .unit = "" };
+	assert_null(ebr_filter__compile_opts(ebr_schema__builtin(), "container = ffffffffffff", &o, &err));
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(err.message,
+			    "unknown container 'ffffffffffff'; known containers: 000000000000, 000000000001, "
+			    "000000000002, 000000000003, 000000000004, 000000000005, 000000000006, "
+			    "000000000007, 000000000008, ...");
+	/* 20 and 21 share a short id: it names both */
+	{
+		struct ebr_filter *f = ebr_filter__compile_opts(ebr_schema__builtin(), "container = 000000000020",
+								&o, &err);
+		uint64_t *v;
+		size_t n;
+
+		assert_non_null(f);
+		assert_int_equal(ebr_filter__value_set(f, "cgroup", &v, &n), 1);
+		assert_int_equal(n, 2);
+		assert_int_equal(v[0], 30);
+		assert_int_equal(v[1], 31);
+		free(v);
+		ebr_filter__free(f);
+	}
+	assert_null(ebr_filter__compile_opts(ebr_schema__builtin(), "pod = web", &o, &err));
+	assert_string_equal(err.message, "unknown pod 'web'; pods are known by uid only (pod_uid): " POD_UID);
+}
+
 /* The cgroup set a container filter resolves to is what the recorder pushes into the kernel. */
 static void test_cgroup_value_set(void **state)
 {
@@ -544,6 +587,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cgroup_fields),
 		cmocka_unit_test(test_unknown_names),
+		cmocka_unit_test(test_unknown_lists),
 		cmocka_unit_test(test_cgroup_value_set),
 		cmocka_unit_test(test_syscall_field),
 		cmocka_unit_test(test_replay_shorthands),
