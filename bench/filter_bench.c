@@ -13,11 +13,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "ebpfrec/capture.h"
 #include "ebpfrec/filter.h"
 #include "ebpfrec/record_builder.h"
 #include "events.h"
 
 #define NREC 4096
+#define NCG 2000 /* cgroups in the table; every fourth a container, in one of 8 namespaces */
+
+static struct ebr_cgroup_view table[NCG];
+static char ids[NCG][65], nss[8][8];
+
+static void build_table(void)
+{
+	for (unsigned i = 0; i < NCG; i++) {
+		if (i < 8)
+			snprintf(nss[i], sizeof(nss[i]), "ns%u", i);
+		/* distinct leading digits, as real ids have */
+		snprintf(ids[i], sizeof(ids[i]), "%016llx%048x", (unsigned long long)(i + 1) * 0x9e3779b97f4a7c15ULL, i);
+		table[i] = (struct ebr_cgroup_view){ .id = 1 + i, .path = "", .runtime = "", .pod_uid = "",
+						     .pod_name = "", .unit = "",
+						     .container_id = i % 4 ? "" : ids[i],
+						     .pod_namespace = i % 4 ? "" : nss[i / 4 % 8] };
+	}
+}
 
 static double now(void)
 {
@@ -39,6 +58,7 @@ static void header(struct ebr_event_header *h, unsigned type, unsigned i)
 	h->ppid = i % 6 == 3 ? 2 : 1;
 	h->uid = i % 4 ? 1000 : 0;
 	h->gid = h->uid;
+	h->cgroup_id = 1 + i % NCG;
 	memcpy(h->comm, c, strlen(c));
 }
 
@@ -97,12 +117,18 @@ int main(int argc, char **argv)
 		"pid in (1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010)",
 		"severity >= warning and not system",
 		"type = exec and (filename glob \"/usr/*\" or args contains O2) and not comm in (make, sshd)",
+		"container = 9e3779b97f4a", /* a 12-digit prefix: cgroup 1's container */
+		"container glob \"*\"",
+		"k8s_namespace in (ns1, ns2) and type = exec",
 	};
+	struct ebr_filter_opts fo = { .sz = sizeof(fo), .cgroups = table, .n_cgroups = NCG,
+				      .flags = EBR_FILTER_CGROUPS };
 	double secs = argc > 1 ? atof(argv[1]) : 1.0;
 	struct ebr_buf b = { 0 };
 	static size_t offs[NREC];
 	const struct ebr_event_header *recs[NREC];
 
+	build_table();
 	build(&b, offs);
 	if (b.err) {
 		fprintf(stderr, "out of memory\n");
@@ -113,7 +139,7 @@ int main(int argc, char **argv)
 	printf("%-90s %14s %8s %7s\n", "filter", "evals/s", "ns/eval", "match%");
 	for (size_t e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
 		struct ebr_filter_error err;
-		struct ebr_filter *f = ebr_filter__compile(ebr_schema__builtin(), exprs[e], &err);
+		struct ebr_filter *f = ebr_filter__compile_opts(ebr_schema__builtin(), exprs[e], &fo, &err);
 		uint64_t n = 0, hits = 0;
 		double t0, dt;
 

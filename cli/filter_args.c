@@ -25,12 +25,53 @@ void cli_print_caret(FILE *out, const char *expr, unsigned col)
 	fputs("^\n", out);
 }
 
+int cli_filter_tables(const char *prog, struct cli_filter_opts *o, struct ebr_reader *const *readers,
+		      size_t n, struct ebr_cgroup_view **buf)
+{
+	size_t total = 0, k = 0;
+
+	*buf = NULL;
+	o->compile = (struct ebr_filter_opts){ .sz = sizeof(o->compile), .flags = EBR_FILTER_CGROUPS };
+	if (n == 1) {
+		o->compile.cgroups = ebr_reader__cgroups(readers[0], &o->compile.n_cgroups);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		total += ebr_reader__cgroup_count(readers[i]);
+	*buf = malloc((total ? total : 1) * sizeof(**buf));
+	if (!*buf) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t m;
+		const struct ebr_cgroup_view *v = ebr_reader__cgroups(readers[i], &m);
+
+		if (m)
+			memcpy(*buf + k, v, m * sizeof(*v));
+		k += m;
+	}
+	o->compile.cgroups = *buf;
+	o->compile.n_cgroups = k;
+	return 0;
+}
+
 static int compile_one(const char *prog, const struct ebr_schema *s, const char *what,
-		       const char *expr, struct ebr_filter **out)
+		       const char *expr, const struct cli_filter_opts *o, struct ebr_filter **out)
 {
 	struct ebr_filter_error err;
-	struct ebr_filter *f = ebr_filter__compile(s, expr, &err);
+	struct ebr_filter *f = ebr_filter__compile_opts(s, expr, &o->compile, &err);
 
+	if (!f && errno == ENOENT && o->unknown_warns) {
+		/* not there yet: it matches once the recorder sees its cgroup appear */
+		struct ebr_filter_opts later = o->compile;
+
+		if (!out) /* the whole is compiled last: its parts were warned about */
+			fprintf(stderr, "%s: warning: %s%s%s; it is recorded once it appears\n", prog,
+				what ? what : "", what ? ": " : "", err.message);
+		later.flags |= EBR_FILTER_UNKNOWN_OK;
+		f = ebr_filter__compile_opts(s, expr, &later, &err);
+	}
 	if (f) {
 		if (out)
 			*out = f;
@@ -53,8 +94,9 @@ static int compile_one(const char *prog, const struct ebr_schema *s, const char 
 
 /* Each shorthand alone first, so that an error names the option that caused it. */
 static int check_shorthands(const char *prog, const struct ebr_schema *s,
-			    const struct ebr_filter_shorthand *sh)
+			    const struct cli_filter_opts *o)
 {
+	const struct ebr_filter_shorthand *sh = &o->sh;
 	struct ebr_filter_error err;
 	const struct {
 		const char *opt, *value;
@@ -83,7 +125,7 @@ static int check_shorthands(const char *prog, const struct ebr_schema *s,
 			return errno == ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 		}
 		snprintf(what, sizeof(what), "%s %.150s", opts[i].opt, opts[i].value);
-		ret = compile_one(prog, s, what, expr, NULL);
+		ret = compile_one(prog, s, what, expr, o, NULL);
 		free(expr);
 		if (ret)
 			return ret;
@@ -100,11 +142,11 @@ int cli_filter_compile(const char *prog, const struct ebr_schema *s,
 
 	*out = NULL;
 	if (o->expr) {
-		ret = compile_one(prog, s, NULL, o->expr, NULL);
+		ret = compile_one(prog, s, NULL, o->expr, o, NULL);
 		if (ret)
 			return ret;
 	}
-	ret = check_shorthands(prog, s, &o->sh);
+	ret = check_shorthands(prog, s, o);
 	if (ret)
 		return ret;
 	sh = ebr_filter__shorthand_expr(&o->sh, &err);
@@ -118,7 +160,7 @@ int cli_filter_compile(const char *prog, const struct ebr_schema *s,
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_FAIL;
 	}
-	ret = *all ? compile_one(prog, s, "filter", all, out) : EXIT_OK;
+	ret = *all ? compile_one(prog, s, "filter", all, o, out) : EXIT_OK;
 	free(sh);
 	free(all);
 	return ret;

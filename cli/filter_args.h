@@ -15,7 +15,22 @@
 struct cli_filter_opts {
 	const char *expr; /* -f EXPR, or NULL */
 	struct ebr_filter_shorthand sh; /* --type, --pid, ... */
+	/* the cgroup table container, pod, ... resolve through (cli_filter_tables); zeroed: none */
+	struct ebr_filter_opts compile;
+	/*
+	 * A container, pod, ... the table lacks is a warning, and compiled to
+	 * match once it appears (record: it may start later), not an error.
+	 */
+	int unknown_warns;
 };
+
+/*
+ * o->compile: the cgroup tables of readers[0..n) together (names known in
+ * any of several captures are accepted). *buf is malloc'd when n > 1: free
+ * it after compiling. 0 or -ENOMEM (reported).
+ */
+int cli_filter_tables(const char *prog, struct cli_filter_opts *o, struct ebr_reader *const *readers,
+		      size_t n, struct ebr_cgroup_view **buf);
 
 /*
  * Compile o against s into *out (NULL when no filter was asked for).

@@ -59,6 +59,31 @@ static int by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int ebr_cgroup_views__parse(const void *buf, size_t len, struct ebr_cgroup_view **out, size_t *n)
+{
+	struct collect col = {0};
+	size_t off = 0;
+
+	while (len - off >= sizeof(struct ebr_cgroup_info)) {
+		const struct ebr_event_header *h = (const void *)((const char *)buf + off);
+
+		if (h->size < sizeof(struct ebr_cgroup_info) || h->size % 8 || h->size > len - off)
+			break;
+		off += h->size;
+		if (add(h, &col))
+			break;
+	}
+	if (col.err) {
+		free(col.v);
+		return col.err;
+	}
+	if (col.n)
+		qsort(col.v, col.n, sizeof(*col.v), by_id);
+	*out = col.v;
+	*n = col.n;
+	return 0;
+}
+
 static int build(struct ebr_reader *r)
 {
 	struct collect col = {0};
@@ -100,4 +125,10 @@ size_t ebr_reader__cgroup_count(struct ebr_reader *r)
 const struct ebr_cgroup_view *ebr_reader__cgroup_at(struct ebr_reader *r, size_t i)
 {
 	return !build(r) && i < r->n_cgroups ? &r->cgroups[i] : NULL;
+}
+
+const struct ebr_cgroup_view *ebr_reader__cgroups(struct ebr_reader *r, size_t *n)
+{
+	*n = build(r) ? 0 : r->n_cgroups;
+	return *n ? r->cgroups : NULL;
 }

@@ -145,6 +145,17 @@ static int cmp_values(const struct flt_cmp *c, const char *field, uint64_t **val
 	uint64_t max;
 	size_t k = 0;
 
+	if (c->src == FSRC_CGROUP) {
+		/* a positive comparison needs the cgroup to be in its match set */
+		if (c->neg || strcmp(field, "cgroup"))
+			return 0;
+		*vals = malloc((v->v.cg->n_match ? v->v.cg->n_match : 1) * sizeof(**vals));
+		if (!*vals)
+			return -ENOMEM;
+		memcpy(*vals, v->v.cg->match, v->v.cg->n_match * sizeof(**vals));
+		*n = v->v.cg->n_match;
+		return 1;
+	}
 	if (c->src != FSRC_FIELD || !c->uniform || c->neg || (c->op != FOP_EQ && c->op != FOP_IN) ||
 	    v->cls != FCL_NUM || v->is_signed || strcmp(c->name, field))
 		return 0;

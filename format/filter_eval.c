@@ -179,6 +179,8 @@ static int num_test(const struct flt_cmp *c, const struct flt_variant *v, uint64
 	switch (c->op) {
 	case FOP_TRUTH:
 		return raw != 0;
+	case FOP_GLOB: /* syscall glob ...: the matching names' numbers, resolved at compile time */
+	case FOP_CONTAINS:
 	case FOP_IN:
 		for (uint32_t i = 0; i < v->n; i++)
 			if (!flt_num_cmp(raw, v->is_signed, &v->v.num[i]))
@@ -298,6 +300,14 @@ static int cmp_eval(const struct ebr_filter *f, const struct flt_cmp *c,
 	case FCL_IP:
 		r = net_test(v, (const uint8_t *)rec + fld->offset);
 		break;
+	case FCL_CGSET: {
+		int64_t k = flt_id_find(v->v.cg->ids, v->v.cg->n, rec->cgroup_id);
+
+		if (k < 0)
+			return 0; /* not in a container (or pod, unit...): the field is missing */
+		r = v->v.cg->hit[k];
+		break;
+	}
 	default:
 		r = 0;
 		break;

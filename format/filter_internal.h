@@ -26,6 +26,8 @@
 /* Value hints of the pseudo-fields, beyond enum ebr_field_hint. */
 #define FLT_H_FAMILY 200
 #define FLT_H_SEVERITY 201
+/* cgroup-derived fields: FLT_H_CGROUP + enum flt_cg_attr */
+#define FLT_H_CGROUP 210
 
 enum flt_node_kind { FN_AND, FN_OR, FN_NOT, FN_CMP, FN_CONST };
 
@@ -48,9 +50,13 @@ enum flt_src {
 	FSRC_SEVERITY, /* derived, severity.c */
 	FSRC_ERRNO, /* derived from the type's errno-hinted field */
 	FSRC_SYSTEM, /* kernel thread or interrupt context */
+	FSRC_CGROUP, /* container, pod, ...: the record's cgroup id in a set resolved at compile time */
 };
 
-enum flt_class { FCL_NUM, FCL_STR, FCL_LIST, FCL_IP };
+/* What a cgroup-derived field reads from the cgroup table. */
+enum flt_cg_attr { FCG_CONTAINER, FCG_POD, FCG_POD_UID, FCG_NAMESPACE, FCG_UNIT, FCG_RUNTIME };
+
+enum flt_class { FCL_NUM, FCL_STR, FCL_LIST, FCL_IP, FCL_CGSET };
 
 struct flt_num {
 	uint64_t u; /* the value when !neg */
@@ -61,6 +67,19 @@ struct flt_num {
 struct flt_str {
 	const char *p;
 	uint32_t len;
+};
+
+/*
+ * A cgroup-derived comparison, resolved: every cgroup id that has a value
+ * (one search per record), and whether that value satisfies it. A cgroup
+ * not among them has no value (not a container, or unknown): the field is
+ * missing.
+ */
+struct flt_cgset {
+	const uint64_t *ids; /* sorted, unique */
+	const uint8_t *hit; /* [n] */
+	const uint64_t *match; /* the ids with hit set, sorted: for push-down */
+	uint32_t n, n_match;
 };
 
 struct flt_net {
@@ -80,6 +99,7 @@ struct flt_variant {
 		struct flt_num *num;
 		struct flt_str *str;
 		struct flt_net *net;
+		struct flt_cgset *cg;
 	} v;
 };
 
@@ -120,6 +140,8 @@ struct ebr_filter {
 	uint8_t *family_of; /* [n_ids]: family of each type, FLT_NONE when unknown */
 	struct ebr_severity_plan *sev; /* [n_ids], built when severity is used */
 	struct flt_block *arena; /* everything else the compiled form points to */
+	const struct ebr_filter_opts *copts; /* while compiling only: the cgroup table */
+	uint8_t uses_cgroups;
 };
 
 /* Zeroed, 8-aligned memory that lives as long as the filter. NULL on ENOMEM. */
@@ -136,6 +158,14 @@ int flt_init_tables(struct ebr_filter *f, struct ebr_filter_error *err);
  */
 int flt_resolve_field(struct ebr_filter *f, struct flt_cmp *c, const char *name, unsigned col,
 		      struct ebr_filter_error *err);
+
+/*
+ * A cgroup-derived field (container, pod, ...): 1 when name is one and c is
+ * set up for it, 0 when it is not (or is a schema field to resolve as
+ * such because no table was given), <0 with err filled in.
+ */
+int flt_cgroup_resolve(struct ebr_filter *f, struct flt_cmp *c, const char *name, unsigned col,
+		       struct ebr_filter_error *err);
 
 /* ------------------------------------------------------------------ lexer */
 
@@ -196,6 +226,14 @@ struct flt_lit {
 int flt_value_parse(struct ebr_filter *f, struct flt_variant *v, unsigned op, unsigned op_col,
 		    const char *name, const struct flt_lit *lits, size_t n,
 		    struct ebr_filter_error *err);
+/*
+ * The literals of a cgroup-derived comparison, resolved through the table
+ * into v->v.cg. -ENOENT when one matches nothing in the table (unless the
+ * caller accepts that), -EINVAL, -ENOMEM; err filled in.
+ */
+int flt_cgroup_parse(struct ebr_filter *f, struct flt_variant *v, unsigned op, unsigned op_col,
+		     const char *name, const struct flt_lit *lits, size_t n,
+		     struct ebr_filter_error *err);
 
 void flt_set_error(struct ebr_filter_error *err, unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -207,6 +245,25 @@ int flt_glob(const char *p, size_t plen, const char *s, size_t slen);
 int flt_eval_node(const struct ebr_filter *f, uint32_t node, const struct ebr_event_header *rec);
 /* A numeric value against a literal: -1, 0, 1. */
 int flt_num_cmp(uint64_t raw, int is_signed, const struct flt_num *lit);
+/*
+ * The index of id in a sorted set, or -1. Without a branch on the
+ * comparisons (a conditional move): records of many cgroups make them
+ * unpredictable, and mispredictions would cost more than the search.
+ */
+static inline int64_t flt_id_find(const uint64_t *set, uint32_t n, uint64_t id)
+{
+	const uint64_t *base = set;
+
+	if (!n)
+		return -1;
+	while (n > 1) {
+		uint32_t half = n / 2;
+
+		base = base[half] <= id ? base + half : base;
+		n -= half;
+	}
+	return *base == id ? base - set : -1;
+}
 /* A numeric comparison's result (negation applied) for a left-hand value raw. */
 int flt_cmp_num(const struct flt_cmp *c, const struct flt_variant *v, uint64_t raw);
 

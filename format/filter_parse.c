@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebpfrec/capture.h"
 #include "filter_internal.h"
 
 /* ----------------------------------------------------------------- parser */
@@ -26,6 +27,7 @@ struct parser {
 	struct ebr_filter_error *err;
 	int depth;
 	int nomem;
+	int unknown; /* the error is a name the cgroup table lacks: ENOENT */
 };
 
 static int oom(struct parser *p)
@@ -281,6 +283,7 @@ static int parse_comparison(struct parser *p, uint32_t *out)
 	struct ebr_filter *f = p->f;
 	struct lit_vec lits = { 0 };
 	struct ebr_filter_error first = { 0 };
+	int first_code = 0;
 	const char *opname = NULL;
 	unsigned name_col = p->tok.col, op_col;
 	struct flt_cmp *c;
@@ -332,11 +335,14 @@ static int parse_comparison(struct parser *p, uint32_t *out)
 		}
 		c->vars[v].ok = !err;
 		any |= !err;
-		if (err && !first.message[0])
+		if (err && !first.message[0]) {
 			first = e;
+			first_code = err;
+		}
 	}
 	if (!any) {
 		flt_set_error(p->err, first.column, "%s", first.message);
+		p->unknown = first_code == -ENOENT;
 		err = -EINVAL;
 		goto out;
 	}
@@ -453,6 +459,28 @@ static int parse_or(struct parser *p, uint32_t *out)
 struct ebr_filter *ebr_filter__compile(const struct ebr_schema *schema, const char *expr,
 				       struct ebr_filter_error *err)
 {
+	return ebr_filter__compile_opts(schema, expr, NULL, err);
+}
+
+struct ebr_filter *ebr_filter__compile_reader(struct ebr_reader *r, const char *expr,
+					      struct ebr_filter_error *err)
+{
+	struct ebr_filter_opts o = { .sz = sizeof(o), .flags = EBR_FILTER_CGROUPS };
+
+	o.cgroups = ebr_reader__cgroups(r, &o.n_cgroups);
+	return ebr_filter__compile_opts(ebr_reader__schema(r), expr, &o, err);
+}
+
+int ebr_filter__uses_cgroups(const struct ebr_filter *f)
+{
+	return f->uses_cgroups;
+}
+
+struct ebr_filter *ebr_filter__compile_opts(const struct ebr_schema *schema, const char *expr,
+					    const struct ebr_filter_opts *opts,
+					    struct ebr_filter_error *err)
+{
+	struct ebr_filter_opts o = { 0 };
 	struct ebr_filter_error local;
 	struct parser p = { 0 };
 	struct ebr_filter *f;
@@ -473,7 +501,12 @@ struct ebr_filter *ebr_filter__compile(const struct ebr_schema *schema, const ch
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (opts)
+		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (o.n_cgroups && !o.cgroups)
+		o.n_cgroups = 0;
 	f->schema = schema;
+	f->copts = &o;
 	p.f = f;
 	p.err = err;
 	p.lx = (struct flt_lexer){ .f = f, .s = f->expr, .len = strlen(f->expr), .err = err };
@@ -492,9 +525,10 @@ struct ebr_filter *ebr_filter__compile(const struct ebr_schema *schema, const ch
 	} else if (!r && p.tok.type != FT_END) {
 		r = expected(&p, "'and', 'or' or end of expression");
 	}
+	f->copts = NULL; /* the table is the caller's: nothing refers to it after compiling */
 	if (r) {
 		ebr_filter__free(f);
-		errno = p.nomem || r == -ENOMEM ? ENOMEM : EINVAL;
+		errno = p.nomem || r == -ENOMEM ? ENOMEM : p.unknown ? ENOENT : EINVAL;
 		return NULL;
 	}
 	return f;

@@ -110,6 +110,15 @@ static const struct ebr_field *type_field(const struct ebr_type *t, const char *
 	return fallback;
 }
 
+/* The field holding a syscall number (nr in syscall events), by its hint. */
+static const struct ebr_field *syscall_field(const struct ebr_type *t)
+{
+	for (uint32_t k = 0; k < t->n_fields; k++)
+		if (t->fields[k].hint == EBR_FH_SYSCALL && kind_class(t->fields[k].kind) == FCL_NUM)
+			return &t->fields[k];
+	return NULL;
+}
+
 static int oom(struct ebr_filter_error *err)
 {
 	flt_set_error(err, 0, "out of memory");
@@ -222,6 +231,8 @@ int flt_resolve_field(struct ebr_filter *f, struct flt_cmp *c, const char *name,
 	if (alloc_tables(f, c, err))
 		return -ENOMEM;
 	r = resolve_pseudo(f, c, name, col, err);
+	if (!r)
+		r = flt_cgroup_resolve(f, c, name, col, err);
 	if (r)
 		return r < 0 ? r : 0;
 	c->src = FSRC_FIELD;
@@ -229,6 +240,10 @@ int flt_resolve_field(struct ebr_filter *f, struct flt_cmp *c, const char *name,
 		const struct ebr_type *t = ebr_schema__type_at(s, i);
 		const struct ebr_field *fld = type_field(t, name);
 		unsigned v;
+
+		/* `syscall` is the syscall number of types that have one, unless a type names a field so */
+		if (!fld && !strcmp(name, "syscall"))
+			fld = syscall_field(t);
 
 		if (ebr_schema__type(s, t->id) != t)
 			continue; /* shadowed by a later definition of the same id */
@@ -261,7 +276,10 @@ int flt_resolve_field(struct ebr_filter *f, struct flt_cmp *c, const char *name,
 		c->var[t->id] = (uint8_t)v;
 	}
 	if (!first) {
-		flt_set_error(err, col, "unknown field '%s': not in this capture's schema", name);
+		flt_set_error(err, col, "unknown field '%s': not in this capture's schema%s", name,
+			      !strcmp(name, "namespace") ? " (the Kubernetes namespace is k8s_namespace; "
+							   "pidns and mntns are namespace inodes)"
+							 : "");
 		return -EINVAL;
 	}
 	/* a header field every type has: no per-type lookup, and it exists in unknown types too */

@@ -126,8 +126,8 @@ static int strings_part(struct out *o, const char *opt, const char *field, const
 
 /*
  * A number is a namespace inode (pid or mount namespace, as `info` shows);
- * anything else names an orchestrator namespace, a field captures do not
- * have yet, so compiling reports it clearly instead of matching nothing.
+ * anything else names a Kubernetes namespace (k8s_namespace, resolved
+ * through the cgroup table).
  */
 static int namespaces_part(struct out *o, const char *list, struct ebr_filter_error *err)
 {
@@ -162,7 +162,7 @@ static int namespaces_part(struct out *o, const char *list, struct ebr_filter_er
 	if (nums)
 		fprintf(o->f, "pidns in (%s) or mntns in (%s)", numbuf, numbuf);
 	if (names)
-		fprintf(o->f, "%snamespace in (%s)", nums ? " or " : "", namebuf);
+		fprintf(o->f, "%sk8s_namespace in (%s)", nums ? " or " : "", namebuf);
 	fputc(')', o->f);
 out:
 	if (nf)

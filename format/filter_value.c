@@ -5,6 +5,7 @@
  * duration and bytes for a size. Everything is converted here, once, so the
  * evaluator compares raw numbers and bytes.
  */
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -422,7 +423,7 @@ static int check_op(const struct flt_variant *v, unsigned op, const char *name, 
 {
 	switch (v->cls) {
 	case FCL_NUM:
-		if (op == FOP_GLOB || op == FOP_CONTAINS) {
+		if ((op == FOP_GLOB || op == FOP_CONTAINS) && v->hint != EBR_FH_SYSCALL) {
 			flt_set_error(err, col, "%s applies to text fields; '%s' is a number", op_name(op),
 				      name);
 			return -EINVAL;
@@ -459,14 +460,50 @@ static int check_op(const struct flt_variant *v, unsigned op, const char *name, 
 	return 0;
 }
 
+/*
+ * `syscall glob "*stat*"`: the names of the capture's arch that match,
+ * as the list of their numbers (evaluated as `in`).
+ */
+static int syscall_pattern(struct ebr_filter *f, struct flt_variant *v, unsigned op,
+			   const char *name, const struct flt_lit *l, struct ebr_filter_error *err)
+{
+	const char *machine = ebr_schema__machine(f->schema);
+	unsigned count = ebr_syscall_count(machine), k = 0;
+
+	v->v.num = flt_alloc(f, (count ? count : 1) * sizeof(*v->v.num));
+	if (!v->v.num) {
+		flt_set_error(err, 0, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned nr = 0; nr < count; nr++) {
+		const char *s = ebr_syscall_name(machine, nr);
+
+		if (s && (op == FOP_GLOB ? flt_glob(l->text, l->len, s, strlen(s))
+					 : memmem(s, strlen(s), l->text, l->len) != NULL))
+			set_small(&v->v.num[k++], nr);
+	}
+	if (!k) {
+		flt_set_error(err, l->col, "no syscall name %s '%.40s' for '%s' (%s)",
+			      op == FOP_GLOB ? "matches" : "contains", l->text, name, machine);
+		return -EINVAL;
+	}
+	v->n = k;
+	return 0;
+}
+
 int flt_value_parse(struct ebr_filter *f, struct flt_variant *v, unsigned op, unsigned op_col,
 		    const char *name, const struct flt_lit *lits, size_t n,
 		    struct ebr_filter_error *err)
 {
-	int r = check_op(v, op, name, op_col, err);
+	int r;
 
+	if (v->cls == FCL_CGSET)
+		return flt_cgroup_parse(f, v, op, op_col, name, lits, n, err);
+	r = check_op(v, op, name, op_col, err);
 	if (r)
 		return r;
+	if (v->cls == FCL_NUM && (op == FOP_GLOB || op == FOP_CONTAINS))
+		return syscall_pattern(f, v, op, name, &lits[0], err);
 	v->n = (uint32_t)n;
 	if (!n)
 		return 0;

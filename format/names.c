@@ -248,6 +248,14 @@ const char *ebr_syscall_name(const char *machine, unsigned nr)
 	return nr < n ? t[nr] : NULL;
 }
 
+unsigned ebr_syscall_count(const char *machine)
+{
+	size_t n;
+
+	syscall_table(machine, &n);
+	return (unsigned)n;
+}
+
 int ebr_syscall_nr(const char *machine, const char *name)
 {
 	size_t n;

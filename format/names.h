@@ -15,6 +15,8 @@ const char *ebr_signal_name(unsigned sig, char *buf, size_t len);
 const char *ebr_syscall_name(const char *machine, unsigned nr);
 /* Syscall number for a name on that machine, or -1. */
 int ebr_syscall_nr(const char *machine, const char *name);
+/* Numbers below this have a table entry on that machine (ebr_syscall_name may still be NULL). */
+unsigned ebr_syscall_count(const char *machine);
 
 /* Names of enumerated values; NULL when unknown (the caller prints the number). */
 const char *ebr_tcp_state_name(unsigned state);

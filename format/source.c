@@ -146,24 +146,70 @@ static void free_filters(struct ebr_filter **filters, size_t n)
 	free(filters);
 }
 
-/* One compiled filter per input: two captures may carry different schemas. */
+/*
+ * Several inputs: a container (pod, ...) must be known to one of them, not
+ * to each. Checked against their cgroup tables together; 0 or -errno.
+ */
+static int check_names(struct ebr_source *s, const char *expr, struct ebr_filter_error *err)
+{
+	struct ebr_filter_opts all = { .sz = sizeof(all), .flags = EBR_FILTER_CGROUPS };
+	struct ebr_cgroup_view *buf;
+	struct ebr_filter *f;
+	size_t n = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n_inputs; i++)
+		n += s->fopts[i].n_cgroups;
+	buf = malloc((n ? n : 1) * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_inputs; i++) {
+		if (!s->fopts[i].n_cgroups)
+			continue;
+		memcpy(buf + all.n_cgroups, s->fopts[i].cgroups, s->fopts[i].n_cgroups * sizeof(*buf));
+		all.n_cgroups += s->fopts[i].n_cgroups;
+	}
+	all.cgroups = buf;
+	f = ebr_filter__compile_opts(s->schemas[0], expr, &all, err);
+	/* other errors are the per-input compiles' to report */
+	if (!f && (errno == ENOENT || errno == ENOMEM))
+		ret = -errno;
+	ebr_filter__free(f);
+	free(buf);
+	return ret;
+}
+
+/* One compiled filter per input: two captures may carry different schemas and cgroup tables. */
 static struct ebr_filter **compile_filters(struct ebr_source *s, const char *expr,
 					   struct ebr_filter_error *err)
 {
 	struct ebr_filter **f;
+	int r;
 
 	if (!expr || !*expr)
 		return NULL;
+	if (s->fopts && s->n_inputs > 1 && (r = check_names(s, expr, err))) {
+		errno = r == -ENOMEM ? ENOMEM : EINVAL;
+		return NULL;
+	}
 	f = calloc(s->n_inputs, sizeof(*f));
 	if (!f) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	for (size_t i = 0; i < s->n_inputs; i++) {
-		f[i] = ebr_filter__compile(s->schemas[i], expr, err);
+		struct ebr_filter_opts o = { .sz = sizeof(o) };
+
+		if (s->fopts) {
+			o = s->fopts[i];
+			if (s->n_inputs > 1) /* checked above: known to some input */
+				o.flags |= EBR_FILTER_UNKNOWN_OK;
+		}
+		f[i] = ebr_filter__compile_opts(s->schemas[i], expr, &o, err);
 		if (!f[i]) {
+			r = errno;
 			free_filters(f, s->n_inputs);
-			errno = EINVAL;
+			errno = r == ENOMEM ? ENOMEM : EINVAL;
 			return NULL;
 		}
 	}

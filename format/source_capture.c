@@ -27,6 +27,7 @@ struct cap_source {
 	size_t n;
 	const struct ebr_schema **schemas;
 	const struct ebr_capture_info **infos;
+	struct ebr_filter_opts *fopts; /* each capture's cgroup table */
 	int started, stopped;
 	uint64_t t0_mono; /* when the first event was handed on */
 	uint64_t t0_boot;
@@ -191,6 +192,7 @@ static void cap_destroy(struct cap_source *cs)
 	free(cs->in);
 	free(cs->schemas);
 	free(cs->infos);
+	free(cs->fopts);
 	free(cs);
 }
 
@@ -222,7 +224,8 @@ struct ebr_source *ebr_source__open_capture(const char *const *paths, size_t n,
 	cs->in = calloc(n, sizeof(*cs->in));
 	cs->schemas = calloc(n, sizeof(*cs->schemas));
 	cs->infos = calloc(n, sizeof(*cs->infos));
-	if (!cs->in || !cs->schemas || !cs->infos)
+	cs->fopts = calloc(n, sizeof(*cs->fopts));
+	if (!cs->in || !cs->schemas || !cs->infos || !cs->fopts)
 		goto fail;
 	cs->n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -236,6 +239,8 @@ struct ebr_source *ebr_source__open_capture(const char *const *paths, size_t n,
 		}
 		cs->schemas[i] = ebr_reader__schema(in->r);
 		cs->infos[i] = ebr_reader__info(in->r);
+		cs->fopts[i] = (struct ebr_filter_opts){ .sz = sizeof(cs->fopts[i]), .flags = EBR_FILTER_CGROUPS };
+		cs->fopts[i].cgroups = ebr_reader__cgroups(in->r, &cs->fopts[i].n_cgroups);
 		in->to_wall = cs->infos[i]->boot_to_wall_ns;
 		/* the window is given on the first capture's clock; other hosts convert it */
 		if (i == 0) {
@@ -257,6 +262,7 @@ struct ebr_source *ebr_source__open_capture(const char *const *paths, size_t n,
 	err = ebr_source__init(&cs->base, &cap_ops, cs, n, cs->schemas, cs->infos, 1);
 	if (err)
 		goto fail;
+	cs->base.fopts = cs->fopts;
 	return &cs->base;
 fail:
 	if (cs)

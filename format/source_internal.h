@@ -24,6 +24,8 @@ struct ebr_source {
 	size_t n_inputs;
 	const struct ebr_schema **schemas;
 	const struct ebr_capture_info **infos;
+	/* per input: the cgroup table filters resolve container, pod, ... through; NULL: none */
+	const struct ebr_filter_opts *fopts;
 	int lossless; /* wait for queue space instead of dropping (capture files) */
 	pthread_mutex_t mu; /* the subscription list */
 	struct ebr_subscription *subs;

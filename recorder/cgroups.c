@@ -154,6 +154,59 @@ void rec_cgroups__free(struct rec_cgroups *c)
 	c->n_seen = c->cap_seen = 0;
 }
 
+int rec_cgroups__add_known(struct rec_cgroups *c, struct ebr_buf *out, const struct ebr_buf *recs)
+{
+	size_t off = 0;
+	int added = 0;
+
+	while (recs->len - off >= sizeof(struct ebr_event_header)) {
+		const struct ebr_event_header *h = (const void *)(recs->p + off);
+		int fresh;
+
+		if (h->size < sizeof(*h) || h->size > recs->len - off)
+			break;
+		off += h->size;
+		fresh = remember(c, h->cgroup_id);
+		if (fresh < 0)
+			return fresh;
+		if (fresh) {
+			ebr_buf__put(out, h, h->size);
+			added++;
+		}
+	}
+	return out->err ? out->err : added;
+}
+
+int rec_cgroup_table__refresh(struct rec_cgroup_table *t, const char *pods_dir, uint64_t now_boot_ns)
+{
+	struct ebr_cgroup_view *views;
+	char root[512];
+	size_t n;
+	int added, err;
+
+	if (!rec_cgroup2_root(root, sizeof(root)))
+		return -ENOENT;
+	added = rec_cgroups__collect(&t->seen, &t->recs, root, pods_dir, now_boot_ns);
+	if (added < 0 || (!added && t->views))
+		return added;
+	/* records were appended (and may have moved): the views point into them */
+	err = ebr_cgroup_views__parse(t->recs.p, t->recs.len, &views, &n);
+	if (err)
+		return err;
+	free(t->views);
+	t->views = views;
+	t->n_views = n;
+	return added;
+}
+
+void rec_cgroup_table__free(struct rec_cgroup_table *t)
+{
+	rec_cgroups__free(&t->seen);
+	ebr_buf__free(&t->recs);
+	free(t->views);
+	memset(t, 0, sizeof(*t));
+}
+
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
 static int is_cgroup2(const char *path)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ebpfrec/capture.h"
 #include "ebpfrec/record_builder.h"
 
 struct rec_cgroups {
@@ -26,6 +27,31 @@ struct rec_cgroups {
 int rec_cgroups__collect(struct rec_cgroups *c, struct ebr_buf *out, const char *root,
 			 const char *pods_dir, uint64_t now_boot_ns);
 void rec_cgroups__free(struct rec_cgroups *c);
+/*
+ * Append to out the records of recs (cgroup_info records laid end to end)
+ * whose cgroup is not written yet: cgroups seen while recording that may
+ * be gone by the time the tree is walked again. Returns records added.
+ */
+int rec_cgroups__add_known(struct rec_cgroups *c, struct ebr_buf *out, const struct ebr_buf *recs);
+
+/*
+ * The live system's cgroup table, for filters on container, pod, ...:
+ * every cgroup seen since it was made (those removed since stay in it).
+ */
+struct rec_cgroup_table {
+	struct rec_cgroups seen;
+	struct ebr_buf recs; /* cgroup_info records */
+	struct ebr_cgroup_view *views; /* into recs, sorted by id */
+	size_t n_views;
+};
+
+/*
+ * Walk the cgroup tree for cgroups not in t yet (all of them the first
+ * time); the views are rebuilt when some were added. Returns how many
+ * were added, or -errno (-ENOENT: no cgroup v2 hierarchy).
+ */
+int rec_cgroup_table__refresh(struct rec_cgroup_table *t, const char *pods_dir, uint64_t now_boot_ns);
+void rec_cgroup_table__free(struct rec_cgroup_table *t);
 
 /*
  * Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on unified

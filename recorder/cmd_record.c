@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "cgroups.h"
 #include "cli_util.h"
 #include "filter_args.h"
 #include "commands.h"
@@ -64,9 +65,15 @@ static void usage(FILE *out)
 		"  -p, --pid PIDS             record these processes and their descendants\n"
 		"  -a, --all                  with COMMAND: record the whole system, not just it\n"
 		"  -f, --filter EXPR          only events matching EXPR (docs/filter.md); what the\n"
-		"                             kernel can decide (types, pids, uid) never reaches the\n"
-		"                             ring buffer; exec/fork/exit are always kept\n"
+		"                             kernel can decide (types, pids, uid, containers) never\n"
+		"                             reaches the ring buffer; exec/fork/exit are always kept\n"
+		"                             (from the processes the kernel lets through)\n"
 		"  -t, --type NAMES           only these event types (a filter shorthand)\n"
+		"      --container IDS        only these containers: ids or prefixes of 12+ hex\n"
+		"                             digits; one that is not running yet is matched once\n"
+		"                             its cgroup appears (looked for every second)\n"
+		"      --namespace NS         only these Kubernetes namespaces (names), or pid or\n"
+		"                             mount namespaces (inode numbers)\n"
 		"      --min-severity LEVEL   only events at least this severe\n"
 		"      --exclude-system       leave out kernel threads\n"
 		"  -P, --profile NAMES        families to record, a comma-separated list of:\n"
@@ -123,6 +130,7 @@ static void usage(FILE *out)
 		"  sudo ebpfrec record -o trace.ebc -d 30\n"
 		"  sudo ebpfrec record -o t.ebc -- sh -c 'for i in 1 2 3; do /bin/true; done'\n"
 		"  sudo ebpfrec record -o net.ebc --profile network,fileio -d 1m\n"
+		"  sudo ebpfrec record -o c.ebc --container 3f4e5d6c7b8a -f 'syscall = openat'\n"
 		"  ebpfrec info t.ebc && ebpfrec replay t.ebc\n",
 		profiles);
 }
@@ -173,7 +181,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
 	       OPT_STATS_FILE, OPT_TEST, OPT_CONFIG, OPT_PRINT_CONFIG, OPT_BPF_OBJECT, OPT_BPF_MAP,
 	       OPT_BPF_TYPE, OPT_REDACT_ARGS, OPT_REDACT_PATHS, OPT_REDACT_ADDRS, OPT_REDACT_ENV,
-	       OPT_REDACT_MODE, OPT_COMPACT };
+	       OPT_REDACT_MODE, OPT_COMPACT, OPT_CONTAINER, OPT_NAMESPACE };
 	static const struct option longopts[] = {
 		{ "file", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -205,6 +213,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "type", required_argument, NULL, 't' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
+		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
 		{ "exclude-system", no_argument, NULL, OPT_EXCL_SYS },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "ringbuf-size", required_argument, NULL, 'b' },
@@ -364,6 +374,12 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case OPT_EXCL_SYS:
 			a->filt.sh.exclude_system = 1;
+			break;
+		case OPT_CONTAINER:
+			a->filt.sh.containers = optarg;
+			break;
+		case OPT_NAMESPACE:
+			a->filt.sh.namespaces = optarg;
 			break;
 		case OPT_LOW_LATENCY:
 			a->ro.low_latency = 1;
@@ -831,6 +847,32 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/*
+ * The filter, with container, pod, ... resolved through the cgroups that
+ * exist now; one that does not exist yet is a warning (the recorder
+ * resolves the filter again as cgroups appear).
+ */
+static int compile_filter(struct record_args *a)
+{
+	const struct ebr_filter_shorthand *sh = &a->filt.sh;
+	struct rec_cgroup_table t = { 0 };
+	int ret;
+
+	if (a->filt.expr || sh->containers || sh->namespaces) {
+		int n = rec_cgroup_table__refresh(&t, "/var/log/pods", 0);
+
+		/* without a cgroup v2 tree no cgroup can be named: names are errors then */
+		a->filt.compile = (struct ebr_filter_opts){ .sz = sizeof(a->filt.compile),
+							    .flags = EBR_FILTER_CGROUPS,
+							    .cgroups = t.views, .n_cgroups = t.n_views };
+		a->filt.unknown_warns = n >= 0;
+	}
+	ret = cli_filter_compile("ebpfrec record", ebr_schema__builtin(), &a->filt, &a->filter);
+	memset(&a->filt.compile, 0, sizeof(a->filt.compile));
+	rec_cgroup_table__free(&t);
+	return ret;
+}
+
 /* --test: the original collector's verdict after a short recording. */
 static int test_verdict(struct ebr_recorder *r, const struct record_args *a)
 {
@@ -890,7 +932,7 @@ int cmd_record(int argc, char **argv)
 	/* printing or testing without -o: nothing is written to disk */
 	if (!a.ro.output && !a.live_output && !a.test)
 		a.ro.output = "trace.ebc";
-	ret = cli_filter_compile("ebpfrec record", ebr_schema__builtin(), &a.filt, &a.filter);
+	ret = compile_filter(&a);
 	if (ret) {
 		rec_config__free(&a);
 		return ret;

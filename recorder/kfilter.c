@@ -87,3 +87,20 @@ int rec_kfilter__add_pids(const struct rec_probes *p, const uint32_t *pids, size
 	f.flags |= EBR_KF_PIDS | EBR_KF_FOLLOW;
 	return bpf_map_update_elem(kf, &zero, &f, BPF_ANY) ? -errno : 0;
 }
+
+int rec_kfilter__add_cgroups(const struct rec_probes *p, const uint64_t *ids, size_t n)
+{
+	int kf = rec_probes__map_fd(p, "kfilter"), set = rec_probes__map_fd(p, "kf_cgroups");
+	struct ebr_kfilter f;
+	uint32_t zero = 0;
+	uint8_t one = 1;
+
+	if (kf < 0 || set < 0 || bpf_map_lookup_elem(kf, &zero, &f))
+		return -ENOENT;
+	if (!(f.flags & EBR_KF_CGROUPS))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(set, &ids[i], &one, BPF_ANY))
+			return -errno;
+	return 0;
+}

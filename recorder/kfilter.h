@@ -12,5 +12,11 @@
 int rec_kfilter__apply(const struct rec_probes *p, const struct ebr_kfilter_spec *spec);
 /* Add processes to a followed set (switching to following if needed). */
 int rec_kfilter__add_pids(const struct rec_probes *p, const uint32_t *pids, size_t n);
+/*
+ * Add cgroups to the kernel's cgroup set, when it filters by one (a
+ * container that started after the filter was set). Nothing is removed
+ * first, so events of cgroups already in it are never refused meanwhile.
+ */
+int rec_kfilter__add_cgroups(const struct rec_probes *p, const uint64_t *ids, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 #include "health.h"
 #include "internal.h"
 #include "kfilter.h"
+#include "maps.h"
 #include "probes.h"
 #include "procsnap.h"
 #include "recorder_internal.h"
@@ -47,6 +48,19 @@ struct ebr_recorder {
 	struct ebr_recorder_stats stats;
 	struct rec_cgroups cgroups;
 	const struct ebr_filter *filter; /* the part the kernel cannot decide */
+	/*
+	 * A filter on container, pod, ... resolves through the live cgroup
+	 * table: the recorder recompiles the caller's (user_filter) into its
+	 * own whenever new cgroups appear, so a container started later is
+	 * matched too; kcgroups is the set pushed into the kernel for it.
+	 */
+	const struct ebr_filter *user_filter;
+	struct ebr_filter *own_filter;
+	struct rec_cgroup_table live;
+	pthread_mutex_t live_mu; /* live.recs: the writer thread copies it at rotation */
+	uint64_t next_rescan_ns;
+	uint64_t *kcgroups;
+	size_t n_kcgroups;
 	uint64_t user_drop_slots[EBR_DROP_TYPE_SLOTS]; /* filtered in the recorder, by type */
 	int following; /* the kernel pid set is a followed tree, not the filter's */
 	/* rotation: written by the writer thread once started */
@@ -72,6 +86,8 @@ struct ebr_recorder {
 };
 
 #define PODS_DIR "/var/log/pods"
+/* how often a filter on containers looks for new cgroups: a walk of the tree, ~ms */
+#define RESCAN_NS 1000000000ULL
 
 static uint64_t mono_ns(void)
 {
@@ -144,6 +160,7 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 		return NULL;
 	}
 	rec_probes__init(&r->probes);
+	pthread_mutex_init(&r->live_mu, NULL);
 	return r;
 inval:
 	free(r);
@@ -269,14 +286,20 @@ static int write_cgroups(struct ebr_recorder *r, struct ebr_writer *w)
 {
 	struct ebr_buf b = {0};
 	char root[512];
-	int n, err = 0;
+	int n, known, err = 0;
 
 	if (!rec_cgroup2_root(root, sizeof(root))) {
 		if (!r->stopped)
 			pr_warn("no cgroup v2 hierarchy is mounted: cgroup ids will not be named");
 		return 0;
 	}
-	n = rec_cgroups__collect(&r->cgroups, &b, root, PODS_DIR, boot_ns());
+	/* cgroups a container filter saw come (and maybe go) since the tree was last walked */
+	pthread_mutex_lock(&r->live_mu);
+	known = rec_cgroups__add_known(&r->cgroups, &b, &r->live.recs);
+	pthread_mutex_unlock(&r->live_mu);
+	n = known < 0 ? known : rec_cgroups__collect(&r->cgroups, &b, root, PODS_DIR, boot_ns());
+	if (n >= 0)
+		n += known;
 	if (n < 0)
 		pr_warn("could not read the cgroup tree at %s: %s; containers will be unnamed", root,
 			strerror(-n));
@@ -423,16 +446,17 @@ static void set_rate_limits(struct ebr_bpf_config *cfg, const uint64_t *rates)
 }
 
 /*
- * The kernel's share of a filter: its type set (plus lifecycle events), and
- * its pid and uid sets when every match must have one of them. Following a
- * process tree owns the kernel pid set; then pids are checked in the
- * recorder only.
+ * The kernel's share of a filter: its type set (plus lifecycle events), its
+ * pid and uid sets when every match must have one of them, and the cgroup
+ * set a container (pod, ...) filter resolved to. Following a process tree
+ * owns the kernel pid set; then pids are checked in the recorder only.
  */
 static int pushdown(struct ebr_recorder *r, const struct ebr_filter *f, struct ebr_kfilter_spec *k,
-		    uint64_t types[2], uint32_t **pids)
+		    uint64_t types[2], uint32_t **pids, uint64_t **cgroups)
 {
 	uint64_t *vals = NULL;
 	size_t n = 0;
+	int ret;
 
 	if (!f)
 		return 0;
@@ -459,7 +483,35 @@ static int pushdown(struct ebr_recorder *r, const struct ebr_filter *f, struct e
 	if (ebr_filter__value_set(f, "uid", &vals, &n) > 0 && n == 1)
 		k->uid = (int64_t)vals[0];
 	free(vals);
+	vals = NULL;
+	/* a caller's own cgroup set stands; a set too big for the map is left to the recorder */
+	ret = k->cgroups ? 0 : ebr_filter__value_set(f, "cgroup", &vals, &n);
+	if (ret < 0)
+		return ret;
+	if (ret > 0 && n <= EBR_KF_CGROUP_ENTRIES) {
+		k->cgroups = *cgroups = vals; /* never NULL: an empty set refuses every cgroup */
+		k->n_cgroups = n;
+	} else {
+		free(vals);
+	}
 	return 0;
+}
+
+/*
+ * f recompiled against the live cgroup table (names not there yet match
+ * nothing until they are). NULL when that fails: f is used as it is.
+ */
+static struct ebr_filter *resolve_cgroups(struct ebr_recorder *r, const struct ebr_filter *f)
+{
+	struct ebr_filter_opts o = { .sz = sizeof(o), .flags = EBR_FILTER_CGROUPS | EBR_FILTER_UNKNOWN_OK,
+				     .cgroups = r->live.views, .n_cgroups = r->live.n_views };
+	struct ebr_filter_error err;
+	struct ebr_filter *own = ebr_filter__compile_opts(ebr_recorder__schema(r), ebr_filter__expr(f), &o,
+							  &err);
+
+	if (!own)
+		pr_warn("cannot resolve the filter's containers again: %s", err.message);
+	return own;
 }
 
 /* The kernel filter: what the caller asked for, narrowed by the filter's pushdown. */
@@ -468,18 +520,91 @@ static int apply_filters(struct ebr_recorder *r, struct rec_probes *p, const str
 	struct ebr_kfilter_spec k = { .sz = sizeof(k), .uid = -1 };
 	uint64_t types[2] = { 0, 0 };
 	uint32_t *pids = NULL;
+	uint64_t *cgroups = NULL;
+	struct ebr_filter *own = NULL;
+	const struct ebr_filter *use = f;
 	int err;
 
+	if (f && ebr_filter__uses_cgroups(f)) {
+		int n;
+
+		pthread_mutex_lock(&r->live_mu);
+		n = rec_cgroup_table__refresh(&r->live, PODS_DIR, boot_ns());
+		pthread_mutex_unlock(&r->live_mu);
+		if (n < 0)
+			pr_warn("cannot read the cgroup tree: %s; containers are matched as the filter "
+				"was compiled", strerror(-n));
+		else if ((own = resolve_cgroups(r, f)))
+			use = own;
+		r->next_rescan_ns = mono_ns() + RESCAN_NS;
+	}
 	if (r->o.kfilter)
 		memcpy(&k, r->o.kfilter, sizeof(k));
 	r->following = k.pids && k.follow;
-	err = pushdown(r, f, &k, types, &pids);
+	err = pushdown(r, use, &k, types, &pids, &cgroups);
 	if (!err)
 		err = rec_kfilter__apply(p, &k);
 	free(pids);
-	if (!err)
-		r->filter = f;
-	return err;
+	if (err) {
+		free(cgroups);
+		ebr_filter__free(own);
+		return err;
+	}
+	r->filter = use;
+	r->user_filter = f;
+	ebr_filter__free(r->own_filter);
+	r->own_filter = own;
+	free(r->kcgroups);
+	r->kcgroups = cgroups;
+	r->n_kcgroups = cgroups ? k.n_cgroups : 0;
+	return 0;
+}
+
+/*
+ * New cgroups since the filter was resolved (a container started): resolve
+ * it again, and let the kernel pass the cgroups it now also matches.
+ */
+static void rescan_cgroups(struct ebr_recorder *r)
+{
+	struct ebr_filter *own;
+	uint64_t *vals = NULL;
+	size_t n = 0, k = 0;
+	int added;
+
+	r->next_rescan_ns = mono_ns() + RESCAN_NS;
+	pthread_mutex_lock(&r->live_mu);
+	added = rec_cgroup_table__refresh(&r->live, PODS_DIR, boot_ns());
+	pthread_mutex_unlock(&r->live_mu);
+	if (added <= 0 || !(own = resolve_cgroups(r, r->user_filter)))
+		return;
+	if (r->kcgroups && ebr_filter__value_set(own, "cgroup", &vals, &n) > 0) {
+		if (n > EBR_KF_CGROUP_ENTRIES) {
+			/* too many for the kernel's map now: it lets them all through, the recorder decides */
+			free(vals);
+			if (apply_filters(r, &r->probes, r->user_filter))
+				pr_warn("cannot widen the kernel filter to %zu cgroups", n);
+			ebr_filter__free(own);
+			return;
+		}
+		/* the new set only grows (ids are never reused): add what is new, remove nothing */
+		for (size_t i = 0; i < n; i++) {
+			while (k < r->n_kcgroups && r->kcgroups[k] < vals[i])
+				k++;
+			if (k < r->n_kcgroups && r->kcgroups[k] == vals[i])
+				continue;
+			if (rec_kfilter__add_cgroups(&r->probes, &vals[i], 1)) {
+				pr_warn("cannot add cgroup %llu to the kernel filter",
+					(unsigned long long)vals[i]);
+				break;
+			}
+		}
+		free(r->kcgroups);
+		r->kcgroups = vals;
+		r->n_kcgroups = n;
+	}
+	r->filter = own;
+	ebr_filter__free(r->own_filter);
+	r->own_filter = own;
 }
 
 static int initial_kfilter(struct rec_probes *p, void *ctx)
@@ -705,6 +830,8 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
 		pr_err("reading the ring buffer failed: %s", strerror(-n));
 		return n;
 	}
+	if (r->user_filter && ebr_filter__uses_cgroups(r->user_filter) && mono_ns() >= r->next_rescan_ns)
+		rescan_cgroups(r);
 	if (!r->cur)
 		return n < 0 ? 0 : n;
 	if (mono_ns() - r->seg_opened_ns >= age_limit)
@@ -904,6 +1031,10 @@ void ebr_recorder__free(struct ebr_recorder *r)
 	ebr_buf__free(&r->redacted);
 	ebr_buf__free(&r->redacted_meta);
 	rec_cgroups__free(&r->cgroups);
+	rec_cgroup_table__free(&r->live);
+	pthread_mutex_destroy(&r->live_mu);
+	ebr_filter__free(r->own_filter);
+	free(r->kcgroups);
 	for (size_t i = 0; i < r->n_kept; i++)
 		free(r->kept[i]);
 	free(r->kept);

@@ -14,6 +14,7 @@
 
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/source.h"
+#include "cgroups.h"
 #include "events.h"
 #include "internal.h"
 #include "recorder_internal.h"
@@ -26,6 +27,9 @@ struct live_source {
 	const struct ebr_schema *schemas[1];
 	const struct ebr_capture_info *infos[1];
 	struct ebr_capture_info info;
+	/* subscribers' filters resolve container, pod, ... through the cgroups there were at start */
+	struct rec_cgroup_table table;
+	struct ebr_filter_opts fopts[1];
 	int stopped;
 };
 
@@ -78,6 +82,7 @@ static void live_free(struct ebr_source *s)
 	struct live_source *ls = s->impl;
 
 	ebr_recorder__free(ls->r);
+	rec_cgroup_table__free(&ls->table);
 	free(ls);
 }
 
@@ -141,6 +146,14 @@ struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
 		err = ebr_recorder__start(ls->r);
 		/* custom programs add types: subscribers decode with the recorder's schema */
 		ls->schemas[0] = ebr_recorder__schema(ls->r);
+	}
+	if (!err) {
+		/* no cgroup v2 tree: an empty table, so names are refused rather than the field */
+		rec_cgroup_table__refresh(&ls->table, "/var/log/pods", 0);
+		ls->fopts[0] = (struct ebr_filter_opts){ .sz = sizeof(ls->fopts[0]), .flags = EBR_FILTER_CGROUPS,
+							 .cgroups = ls->table.views,
+							 .n_cgroups = ls->table.n_views };
+		ls->base.fopts = ls->fopts;
 	}
 	if (err) {
 		ebr_recorder__free(ls->r);

@@ -39,8 +39,10 @@ static void usage(FILE *out)
 		"      --min-severity S  this severity and above: info, notice, warning, error,\n"
 		"                        critical\n"
 		"      --exclude-system  leave out kernel threads (pid 0, pid 2, children of pid 2)\n"
-		"      --container IDS   only these containers (needs container ids in the capture)\n"
-		"      --namespace NS    only these pid or mount namespace inode numbers\n"
+		"      --container IDS   only these containers: ids, or prefixes of 12+ hex digits\n"
+		"                        (docker ps); resolved through the capture's cgroup table\n"
+		"      --namespace NS    only these Kubernetes namespaces (names), or pid or mount\n"
+		"                        namespaces (inode numbers)\n"
 		"      --from T          from time T: 5, 1.5s, 200ms after the first event;\n"
 		"                        -10s before the last event; 2026-11-26T22:47:24Z;\n"
 		"                        @NS on the boot clock. Seeks through the time index.\n"
@@ -51,7 +53,39 @@ static void usage(FILE *out)
 		"  ebpfrec replay t.ebc --output json | jq 'select(.type==\"exit\")'\n"
 		"  ebpfrec replay t.ebc --type exec --time wall -n 20\n"
 		"  ebpfrec replay t.ebc -f 'type = exec and filename glob \"/usr/bin/*\"'\n"
-		"  ebpfrec replay t.ebc --min-severity warning --exclude-system --from -10s\n");
+		"  ebpfrec replay t.ebc --min-severity warning --exclude-system --from -10s\n"
+		"  ebpfrec replay t.ebc --container 0123456789ab -f 'syscall in (read, write)'\n");
+}
+
+/*
+ * The filter, compiled against the first capture's schema, with the names
+ * of every input's cgroup table: a container known in any of them is
+ * accepted (each input resolves it again through its own table).
+ */
+static int compile_filter(char *const *paths, size_t n, struct ebr_reader *first,
+			  struct cli_filter_opts *fo, struct ebr_filter **out)
+{
+	struct ebr_reader **rs = calloc(n, sizeof(*rs));
+	struct ebr_cgroup_view *buf = NULL;
+	int ret = EXIT_FAIL;
+
+	if (!rs) {
+		fprintf(stderr, "ebpfrec replay: out of memory\n");
+		return EXIT_FAIL;
+	}
+	/* (first may be any file of a rotated set: paths are all of them) */
+	for (size_t i = 0; i < n; i++)
+		if (!(rs[i] = n == 1 ? first : ebr_reader__open(paths[i])))
+			goto out;
+	if (cli_filter_tables("ebpfrec replay", fo, rs, n, &buf))
+		goto out;
+	ret = cli_filter_compile("ebpfrec replay", ebr_reader__schema(first), fo, out);
+out:
+	for (size_t i = 0; i < n && n > 1; i++)
+		ebr_reader__close(rs[i]);
+	free(rs);
+	free(buf);
+	return ret;
 }
 
 static int time_arg(const char *opt, const char *value, const struct ebr_capture_info *info,
@@ -188,7 +222,15 @@ int cmd_replay(int argc, char **argv)
 	r = ebr_reader__open(argv[optind]);
 	if (!r)
 		return EXIT_FAIL;
-	ret = cli_filter_compile("ebpfrec replay", ebr_reader__schema(r), &fopts, &filter);
+	if (argc - optind == 1 && !no_set) {
+		/* one file of a rotated recording stands for the whole set */
+		if (ebr_capture_set__expand(argv[optind], &set, &n_set) == 0 && n_set > 1) {
+			argv = set;
+			argc = (int)n_set;
+			optind = 0;
+		}
+	}
+	ret = compile_filter(argv + optind, (size_t)(argc - optind), r, &fopts, &filter);
 	if (ret)
 		goto out;
 	ret = EXIT_USAGE;
@@ -200,14 +242,6 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	ret = EXIT_FAIL;
-	if (argc - optind == 1 && !no_set) {
-		/* one file of a rotated recording stands for the whole set */
-		if (ebr_capture_set__expand(argv[optind], &set, &n_set) == 0 && n_set > 1) {
-			argv = set;
-			argc = (int)n_set;
-			optind = 0;
-		}
-	}
 	if (argc - optind > 1 || speed > 0) {
 		struct replay_paced p = { .json = json, .limit = limit, .speed = speed, .rebase = rebase,
 					  .dopts = dopts, .from_ts = copts.from_ts, .to_ts = copts.to_ts };

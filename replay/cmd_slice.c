@@ -36,7 +36,7 @@ static void usage(FILE *out)
 		"  -f, --filter EXPR     a filter expression (docs/filter.md): 'type = exec and uid != 0'\n"
 		"  -t, --type NAMES      only these event types (exec,fork,exit,...)\n"
 		"      --pid PIDS        only these processes\n"
-		"      --container IDS   only these containers\n"
+		"      --container IDS   only these containers (ids, or prefixes of 12+ hex digits)\n"
 		"      --namespace NS    only these pid/mount namespaces or Kubernetes namespaces\n"
 		"      --min-severity S  only events at least this severe\n"
 		"      --exclude-system  leave out system daemons and kernel threads\n"
@@ -88,6 +88,7 @@ int cmd_slice(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli_filter_opts fopts = { .sh = { .sz = sizeof(fopts.sh) } };
+	struct ebr_cgroup_view *table; /* only with several readers */
 	struct ebr_slice_opts so = { .sz = sizeof(so) };
 	struct ebr_filter *filter = NULL;
 	struct ebr_slice_stats st;
@@ -126,7 +127,8 @@ int cmd_slice(int argc, char **argv)
 	r = ebr_reader__open(argv[optind]);
 	if (!r)
 		return EXIT_FAIL;
-	ret = cli_filter_compile("ebpfrec slice", ebr_reader__schema(r), &fopts, &filter);
+	ret = cli_filter_tables("ebpfrec slice", &fopts, &r, 1, &table) ? EXIT_FAIL
+		: cli_filter_compile("ebpfrec slice", ebr_reader__schema(r), &fopts, &filter);
 	if (ret)
 		goto out;
 	ret = EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "commands.h"
 #include "filter_args.h"
 #include "viz_args.h"
 
@@ -85,6 +86,7 @@ int viz_compile_filter(const char *cmd, struct ebr_reader *r, const char *expr, 
 		       uint64_t bitmap[2])
 {
 	struct cli_filter_opts fo = { .expr = expr, .sh = { .sz = sizeof(fo.sh) } };
+	struct ebr_cgroup_view *table; /* only with several readers */
 	char prog[64];
 	uint64_t types[2];
 	int ret;
@@ -93,6 +95,8 @@ int viz_compile_filter(const char *cmd, struct ebr_reader *r, const char *expr, 
 	if (!expr)
 		return 0;
 	snprintf(prog, sizeof(prog), "ebpfrec %s", cmd);
+	if (cli_filter_tables(prog, &fo, &r, 1, &table))
+		return EXIT_FAIL;
 	ret = cli_filter_compile(prog, ebr_reader__schema(r), &fo, out);
 	if (ret)
 		return ret;

@@ -182,6 +182,14 @@ struct ebr_cgroup_view {
 int ebr_reader__cgroup(struct ebr_reader *r, uint64_t id, struct ebr_cgroup_view *out);
 size_t ebr_reader__cgroup_count(struct ebr_reader *r);
 const struct ebr_cgroup_view *ebr_reader__cgroup_at(struct ebr_reader *r, size_t i);
+/* The whole table, sorted by id, *n entries (NULL and 0 when it is empty): for ebr_filter_opts. */
+const struct ebr_cgroup_view *ebr_reader__cgroups(struct ebr_reader *r, size_t *n);
+/*
+ * A table from cgroup_info records laid end to end (an EBR_META_CGROUPS
+ * block, as the recorder builds it), sorted by id, into *out (malloc'd);
+ * strings point into buf. 0 or -ENOMEM.
+ */
+int ebr_cgroup_views__parse(const void *buf, size_t len, struct ebr_cgroup_view **out, size_t *n);
 
 /* Part of a rotated recording: its set id, index, and the base name given to record. */
 int ebr_reader__rotation(const struct ebr_reader *r, uint8_t set_uuid[16], uint32_t *index, char *base,

@@ -28,6 +28,7 @@ extern "C" {
 
 struct ebr_event_header;
 struct ebr_filter;
+struct ebr_cgroup_view; /* capture.h */
 
 struct ebr_filter_error {
 	/* 1-based byte column in the expression; 0 when the error has no position */
@@ -43,6 +44,54 @@ struct ebr_filter_error {
  */
 struct ebr_filter *ebr_filter__compile(const struct ebr_schema *schema, const char *expr,
 				       struct ebr_filter_error *err);
+
+/*
+ * What a filter may resolve names against beyond the schema.
+ *
+ * The cgroup-derived fields (container, pod, pod_uid, k8s_namespace, unit,
+ * runtime) are resolved at compile time, through a cgroup table, to a set
+ * of cgroup ids; a record matches by the cgroup id in its header. Pass a
+ * capture's table (ebr_reader__cgroups, or ebr_filter__compile_reader), or
+ * when recording the live system's.
+ */
+struct ebr_filter_opts {
+	size_t sz; /* sizeof(struct ebr_filter_opts) */
+	/* the cgroup table, in any order; read only while compiling */
+	const struct ebr_cgroup_view *cgroups;
+	size_t n_cgroups;
+	unsigned flags; /* EBR_FILTER_* */
+};
+
+/* cgroups[0..n_cgroups) is the table, even when empty (no cgroup names to match) */
+#define EBR_FILTER_CGROUPS (1u << 0)
+/*
+ * A container, pod, namespace, unit or pattern the table does not have
+ * matches nothing instead of failing with ENOENT: for a recording that
+ * waits for a container to start, or for one table among several.
+ */
+#define EBR_FILTER_UNKNOWN_OK (1u << 1)
+
+/*
+ * ebr_filter__compile with options (NULL: none). Besides EINVAL and ENOMEM,
+ * fails with errno ENOENT when the expression is well formed but names a
+ * container, pod, namespace or unit that the cgroup table lacks (err says
+ * which, and what the table has); EBR_FILTER_UNKNOWN_OK accepts it.
+ */
+struct ebr_filter *ebr_filter__compile_opts(const struct ebr_schema *schema, const char *expr,
+					    const struct ebr_filter_opts *opts,
+					    struct ebr_filter_error *err);
+
+struct ebr_reader;
+/* Compile against a capture: its schema and its cgroup table (the reader must outlive the filter). */
+struct ebr_filter *ebr_filter__compile_reader(struct ebr_reader *r, const char *expr,
+					      struct ebr_filter_error *err);
+
+/*
+ * 1 when the filter uses cgroup-derived fields, so its cgroup id sets come
+ * from the table it was compiled with (a recorder recompiles it when new
+ * cgroups appear).
+ */
+int ebr_filter__uses_cgroups(const struct ebr_filter *f);
 
 /*
  * 1 when the record matches, else 0. rec must hold at least a whole
@@ -74,7 +123,9 @@ int ebr_filter__types(const struct ebr_filter *f, uint64_t bitmap[2]);
  * (pid, tid, uid, gid, cgroup, pidns, ...) in a known set, because the
  * top-level expression is a comparison `field = N` / `field in (...)` or an
  * `and` containing one, returns 1 and a malloc'd sorted array of the values
- * in *vals (possibly empty: nothing can match). Returns 0 when there is no
+ * in *vals (possibly empty: nothing can match). For "cgroup", a positive
+ * comparison on a cgroup-derived field (container = X, pod in (...), unit
+ * glob ...) pins it too, to the cgroup ids it was resolved to. Returns 0 when there is no
  * such constraint, -ENOMEM on allocation failure. The caller frees *vals.
  */
 int ebr_filter__value_set(const struct ebr_filter *f, const char *field, uint64_t **vals,
@@ -91,8 +142,8 @@ struct ebr_filter_shorthand {
 	size_t sz; /* sizeof(struct ebr_filter_shorthand) */
 	const char *types; /* event type names:    type in (exec, exit) */
 	const char *pids; /* process ids:          pid in (1, 2) */
-	const char *containers; /* container ids:  container in ("a", "b") */
-	const char *namespaces; /* numbers: pid or mount namespace inode; else names */
+	const char *containers; /* container ids or 12+ hex digit prefixes: container in ("a", "b") */
+	const char *namespaces; /* numbers: pid or mount namespace inode; else Kubernetes namespaces */
 	const char *min_severity; /* a severity name: severity >= warning */
 	int exclude_system; /* not system */
 };

@@ -67,6 +67,11 @@ struct ebr_recorder_opts {
 	 * (types, pids, uid) is pushed down; the rest is evaluated on the raw
 	 * record in the recorder. Process lifecycle events (exec, fork, exit)
 	 * are kept regardless, so the capture can still name every process.
+	 * A filter on container, pod, ... (ebr_filter__uses_cgroups) is
+	 * resolved again through the live cgroup tree when set and whenever
+	 * new cgroups appear (checked every second), so a container that
+	 * starts later is recorded too; compiling it with an empty table and
+	 * EBR_FILTER_UNKNOWN_OK leaves all of that to the recorder.
 	 */
 	const struct ebr_filter *filter;
 	/*

@@ -6,12 +6,14 @@
  * builtin type, which a compiled filter is then matched against (size and
  * type are kept, as a cursor only delivers records of a valid size). A
  * first byte of 0x01 reads the rest as the command-line shorthands instead,
- * one per line: types, pids, containers, namespaces, min-severity.
+ * one per line: types, pids, containers, namespaces, min-severity. The
+ * cgroup-derived fields resolve through a small fixed cgroup table.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebpfrec/capture.h"
 #include "ebpfrec/events.h"
 #include "ebpfrec/filter.h"
 #include "ebpfrec/log.h"
@@ -53,13 +55,34 @@ static void match_all(const struct ebr_filter *f, const uint8_t *overlay, size_t
 	}
 }
 
+/* A cgroup table for container, pod, ...: a container with a nested cgroup, a pod, a unit. */
+static const struct ebr_cgroup_view table[] = {
+	{ .id = 0, .path = "/", .container_id = "", .runtime = "", .pod_uid = "", .pod_namespace = "",
+	  .pod_name = "", .unit = "" },
+	{ .id = 7, .path = "/d", .container_id = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899",
+	  .runtime = "docker", .pod_uid = "", .pod_namespace = "", .pod_name = "", .unit = "" },
+	{ .id = 8, .path = "/d/i", .container_id = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899",
+	  .runtime = "docker", .pod_uid = "", .pod_namespace = "", .pod_name = "", .unit = "" },
+	{ .id = 9, .path = "/k", .container_id = "", .runtime = "", .pod_uid = "6c1f2a9e-4b7d-4e21-9d3a-0c5b8e7f1a2b",
+	  .pod_namespace = "prod", .pod_name = "web", .unit = "" },
+	{ .id = 8, .path = "/n", .container_id = "", .runtime = "", .pod_uid = "", .pod_namespace = "",
+	  .pod_name = "", .unit = "nginx.service" },
+};
+
 static void compile_and_use(const char *expr, const uint8_t *overlay, size_t olen)
 {
+	struct ebr_filter_opts o = { .sz = sizeof(o), .cgroups = table, .n_cgroups = 5,
+				     .flags = EBR_FILTER_CGROUPS };
 	struct ebr_filter_error err;
-	struct ebr_filter *f = ebr_filter__compile(ebr_schema__builtin(), expr, &err);
+	struct ebr_filter *f;
 	uint64_t bitmap[2], *vals = NULL;
 	size_t n;
 
+	/* the expression's first byte picks: no table, the table, or the table accepting unknown names */
+	if (expr[0] % 3 == 1)
+		o.flags |= EBR_FILTER_UNKNOWN_OK;
+	f = expr[0] % 3 ? ebr_filter__compile_opts(ebr_schema__builtin(), expr, &o, &err)
+			: ebr_filter__compile(ebr_schema__builtin(), expr, &err);
 	if (!f)
 		return;
 	ebr_filter__types(f, bitmap);
@@ -68,7 +91,11 @@ static void compile_and_use(const char *expr, const uint8_t *overlay, size_t ole
 	vals = NULL;
 	if (ebr_filter__value_set(f, "uid", &vals, &n) > 0)
 		free(vals);
+	vals = NULL;
+	if (ebr_filter__value_set(f, "cgroup", &vals, &n) > 0)
+		free(vals);
 	ebr_filter__expr(f);
+	ebr_filter__uses_cgroups(f);
 	match_all(f, overlay, olen);
 	ebr_filter__free(f);
 }

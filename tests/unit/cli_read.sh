@@ -87,7 +87,7 @@ expect 2 "--rebase needs --pace or --speed" replay "$P" --rebase
 expect 2 "expected a value after '>'" replay "$A" -f 'pid >'
 expect 2 "--pid: 'abc' is not a process id" replay "$A" --pid abc
 expect 2 "unknown severity 'nope'" replay "$A" --min-severity nope
-expect 2 "unknown field 'container'" replay "$A" --container x
+expect 2 "unknown container 'x'; known containers: none" replay "$A" --container x
 expect 1 "not an ebpfrec capture, or its header is damaged" replay /etc/hostname
 
 # info

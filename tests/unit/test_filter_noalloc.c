@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ebpfrec/capture.h"
 #include "ebpfrec/filter.h"
 #include "filter_fixture.h"
 
@@ -67,7 +68,19 @@ static const char *const expr =
 	"duration < 1s) or "
 	"(type = kmalloc and size > 1k and filename = slab and s8 < 0) or "
 	"(data contains cd and err = EACCES) or comm glob \"k*[0-9]\" or pid not in (1, 2, 3) or "
-	"core_dumped or thread";
+	"core_dumped or thread or "
+	"(container glob \"ab*\" and pod = web) or container != abcdef0123456789 or "
+	"not unit in (x.service, y.service) or syscall glob \"open*\"";
+
+/* The cgroup table the cgroup-derived fields resolve through (the records' cgroup is 77). */
+static const struct ebr_cgroup_view table[] = {
+	{ .id = 77, .path = "/a", .container_id = "abcdef0123456789", .runtime = "docker", .pod_uid = "",
+	  .pod_namespace = "prod", .pod_name = "web", .unit = "" },
+	{ .id = 78, .path = "/b", .container_id = "", .runtime = "", .pod_uid = "", .pod_namespace = "",
+	  .pod_name = "", .unit = "x.service" },
+	{ .id = 79, .path = "/c", .container_id = "", .runtime = "", .pod_uid = "", .pod_namespace = "",
+	  .pod_name = "", .unit = "y.service" },
+};
 
 static void test_no_allocation(void **state)
 {
@@ -89,8 +102,13 @@ static void test_no_allocation(void **state)
 	offs[n++] = add_custom(&b, &(struct hdr_spec){ 6, 1, 1, 0, "app" }, 13, "ab\0cd", 5);
 	offs[n++] = add_proc_info(&b, &(struct hdr_spec){ 7, 9, 0, 0, "ksoftirqd/1" }, 1);
 	assert_int_equal(b.err, 0);
-	f = ebr_filter__compile(schema, expr, NULL);
+	f = ebr_filter__compile_opts(schema, expr,
+				     &(struct ebr_filter_opts){ .sz = sizeof(struct ebr_filter_opts),
+								.cgroups = table, .n_cgroups = 3,
+								.flags = EBR_FILTER_CGROUPS },
+				     NULL);
 	assert_non_null(f);
+	assert_int_equal(ebr_filter__uses_cgroups(f), 1);
 	assert_true(n_alloc > 0); /* the wrap is in place: compiling allocated */
 
 	counted = n_alloc;

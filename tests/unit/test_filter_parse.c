@@ -48,8 +48,11 @@ static const struct bad bad_cases[] = {
 	{ "(pid = 1", 9, "expected ')' to close '(' at column 1, found end of expression" },
 	{ "pid = 1)", 8, "unbalanced ')': no '(' before it" },
 	{ "foo = 1", 1, "unknown field 'foo': not in this capture's schema" },
-	{ "container = abc", 1, "unknown field 'container': not in this capture's schema" },
-	{ "pid = 1 and namespace = x", 13, "unknown field 'namespace': not in this capture's schema" },
+	{ "container = abc", 1, "'container' is resolved through the capture's cgroup table, and none was given "
+	  "(compile with ebr_filter__compile_opts or ebr_filter__compile_reader)" },
+	{ "pid = 1 and namespace = x", 13, "unknown field 'namespace': not in this capture's schema "
+					     "(the Kubernetes namespace is k8s_namespace; pidns and mntns are "
+					     "namespace inodes)" },
 	{ "pid < foo", 7, "expected a number for 'pid', found 'foo'" },
 	{ "pid = 4k", 7, "expected a number for 'pid', found '4k'" },
 	{ "pid = 1.5", 7, "expected a number for 'pid', found '1.5'" },
@@ -343,7 +346,7 @@ static void test_shorthands(void **state)
 		  "type in (exec) and pid in (42) and severity >= error and not system" },
 		{ { .containers = "abc,d\"e" }, "container in (\"abc\", \"d\\\"e\")" },
 		{ { .namespaces = "4026531836,default" },
-		  "(pidns in (4026531836) or mntns in (4026531836) or namespace in (\"default\"))" },
+		  "(pidns in (4026531836) or mntns in (4026531836) or k8s_namespace in (\"default\"))" },
 		{ { .namespaces = "1,2" }, "(pidns in (1, 2) or mntns in (1, 2))" },
 		{ { 0 }, "" },
 	};
@@ -423,7 +426,9 @@ static void test_shorthand_compiles(void **state)
 	sh = (struct ebr_filter_shorthand){ .sz = sizeof(sh), .containers = "abc" };
 	s = ebr_filter__shorthand_expr(&sh, &err);
 	assert_null(ebr_filter__compile(schema, s, &err));
-	assert_string_equal(err.message, "unknown field 'container': not in this capture's schema");
+	assert_string_equal(err.message, "'container' is resolved through the capture's cgroup table, and "
+					 "none was given (compile with ebr_filter__compile_opts or "
+					 "ebr_filter__compile_reader)");
 	free(s);
 }
 
