@@ -256,8 +256,9 @@ int ebr_seg__columns_decode(const void *src, size_t src_len, void *dst, size_t r
 {
 	const char *s = src;
 	struct col_header hdr;
+	struct col_group *copy;
 	const struct col_group *groups;
-	const uint16_t *order;
+	const char *order;
 	struct group_cursor *cur = NULL;
 	size_t pos, order_len, o = 0, fixed_total = 0;
 	char *d = dst, *rows = NULL;
@@ -269,25 +270,29 @@ int ebr_seg__columns_decode(const void *src, size_t src_len, void *dst, size_t r
 	if (hdr.magic != COLUMNS_MAGIC || hdr.n_groups > MAX_GROUPS ||
 	    (uint64_t)hdr.n_groups * sizeof(*groups) > src_len - sizeof(hdr))
 		return -EBADMSG;
-	groups = (const void *)(s + sizeof(hdr));
+	/* a copy: the table need not be aligned where the frame was decompressed */
+	groups = copy = malloc(hdr.n_groups ? hdr.n_groups * sizeof(*groups) : 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, s + sizeof(hdr), hdr.n_groups * sizeof(*groups));
 	pos = sizeof(hdr) + hdr.n_groups * sizeof(*groups);
-	order_len = (size_t)hdr.n_records * sizeof(*order);
+	order_len = (size_t)hdr.n_records * sizeof(uint16_t);
 	if (order_len > src_len - pos)
-		return -EBADMSG;
-	order = (const void *)(s + pos);
+		goto out;
+	order = s + pos;
 	pos += order_len + (8 - order_len % 8) % 8;
 	if (pos > src_len)
-		return -EBADMSG;
+		goto out;
 	/* every length from the file is checked against the others before use */
-	for (uint32_t g = 0, at = (uint32_t)pos; g < hdr.n_groups; g++) {
+	for (size_t g = 0, at = pos; g < hdr.n_groups; g++) {
 		const struct col_group *gr = &groups[g];
 		uint64_t fixed_bytes = (uint64_t)gr->fixed * gr->count;
 
 		if (gr->fixed < sizeof(struct ebr_event_header) || gr->fixed % 8 ||
 		    fixed_bytes + gr->tail_bytes > src_len - at || fixed_bytes > raw_size - fixed_total)
-			return -EBADMSG;
+			goto out;
 		fixed_total += (size_t)fixed_bytes;
-		at += (uint32_t)(fixed_bytes + gr->tail_bytes);
+		at += (size_t)(fixed_bytes + gr->tail_bytes);
 	}
 	cur = calloc(hdr.n_groups ? hdr.n_groups : 1, sizeof(*cur));
 	rows = malloc(fixed_total ? fixed_total : 1);
@@ -313,7 +318,7 @@ int ebr_seg__columns_decode(const void *src, size_t src_len, void *dst, size_t r
 		struct group_cursor *c;
 		uint32_t size, tail;
 
-		memcpy(&g, &order[i], sizeof(g));
+		memcpy(&g, order + (size_t)i * sizeof(g), sizeof(g));
 		if (g >= hdr.n_groups)
 			goto out;
 		gr = &groups[g];
@@ -339,6 +344,7 @@ int ebr_seg__columns_decode(const void *src, size_t src_len, void *dst, size_t r
 out:
 	free(rows);
 	free(cur);
+	free(copy);
 	return err;
 }
 

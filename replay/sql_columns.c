@@ -940,7 +940,7 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 			return;
 		x = ebr_field__s64(f, rec);
 		if (f->hint != EBR_FH_ERRNO_POS)
-			x = -x; /* -errno on failure */
+			x = (int64_t)(0 - (uint64_t)x); /* -errno on failure; INT64_MIN stays itself, no name */
 		name = x > 0 && x < 4096 ? ebr_errno_name((unsigned)x) : NULL;
 		if (name)
 			set_text(v, name, strlen(name));
