@@ -30,6 +30,7 @@ struct ebr_subscription {
 	ebr_event_fn fn;
 	void *ctx;
 	struct ebr_filter **filters; /* one per input: schemas may differ */
+	char *expr; /* the filter's text: compiled again when a live source sees new containers */
 	char *ring;
 	size_t cap;
 	uint64_t head, tail; /* bytes written / consumed, ever */
@@ -65,6 +66,7 @@ int ebr_source__init(struct ebr_source *s, const struct ebr_source_ops *ops, voi
 	s->schemas = schemas;
 	s->infos = infos;
 	s->lossless = lossless;
+	pthread_mutex_init(&s->compile_mu, NULL);
 	return -pthread_mutex_init(&s->mu, NULL);
 }
 
@@ -180,8 +182,8 @@ static int check_names(struct ebr_source *s, const char *expr, struct ebr_filter
 }
 
 /* One compiled filter per input: two captures may carry different schemas and cgroup tables. */
-static struct ebr_filter **compile_filters(struct ebr_source *s, const char *expr,
-					   struct ebr_filter_error *err)
+static struct ebr_filter **compile_filters_locked(struct ebr_source *s, const char *expr,
+						  struct ebr_filter_error *err, uint32_t extra_flags)
 {
 	struct ebr_filter **f;
 	int r;
@@ -204,16 +206,71 @@ static struct ebr_filter **compile_filters(struct ebr_source *s, const char *exp
 			o = s->fopts[i];
 			if (s->n_inputs > 1) /* checked above: known to some input */
 				o.flags |= EBR_FILTER_UNKNOWN_OK;
+			o.flags |= extra_flags;
 		}
 		f[i] = ebr_filter__compile_opts(s->schemas[i], expr, &o, err);
 		if (!f[i]) {
 			r = errno;
 			free_filters(f, s->n_inputs);
-			errno = r == ENOMEM ? ENOMEM : EINVAL;
+			/* ENOENT: a container (pod, ...) the table does not know, which may still appear */
+			errno = r == ENOMEM || r == ENOENT ? r : EINVAL;
 			return NULL;
 		}
 	}
 	return f;
+}
+
+static struct ebr_filter **compile_filters(struct ebr_source *s, const char *expr,
+					   struct ebr_filter_error *err)
+{
+	struct ebr_filter **f;
+	int e;
+
+	pthread_mutex_lock(&s->compile_mu);
+	f = compile_filters_locked(s, expr, err, 0);
+	if (!f && errno == ENOENT && s->late_cgroups) {
+		/* not there yet: it matches once its cgroup appears (the live source looks every second) */
+		pr_warn("subscription filter: %s; it matches once it appears", err->message);
+		f = compile_filters_locked(s, expr, err, EBR_FILTER_UNKNOWN_OK);
+	}
+	e = errno;
+	pthread_mutex_unlock(&s->compile_mu);
+	errno = e;
+	return f;
+}
+
+int ebr_source__filters_use_cgroups(struct ebr_source *s)
+{
+	int uses = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (struct ebr_subscription *sub = s->subs; sub && !uses; sub = sub->next)
+		uses = sub->filters && ebr_filter__uses_cgroups(sub->filters[0]);
+	pthread_mutex_unlock(&s->mu);
+	return uses;
+}
+
+void ebr_source__recompile_cgroup_filters(struct ebr_source *s)
+{
+	pthread_mutex_lock(&s->mu); /* publishing holds it too: no event sees half a swap */
+	for (struct ebr_subscription *sub = s->subs; sub; sub = sub->next) {
+		struct ebr_filter_error err;
+		struct ebr_filter **f, **old;
+
+		if (!sub->expr || !sub->filters || !ebr_filter__uses_cgroups(sub->filters[0]))
+			continue;
+		pthread_mutex_lock(&s->compile_mu);
+		f = compile_filters_locked(s, sub->expr, &err, EBR_FILTER_UNKNOWN_OK);
+		pthread_mutex_unlock(&s->compile_mu);
+		if (!f) {
+			pr_warn("cannot resolve a subscription's containers again: %s", err.message);
+			continue;
+		}
+		old = sub->filters;
+		sub->filters = f;
+		free_filters(old, s->n_inputs);
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 struct ebr_subscription *ebr_source__subscribe(struct ebr_source *s, const struct ebr_subscribe_opts *opts)
@@ -249,10 +306,12 @@ struct ebr_subscription *ebr_source__subscribe(struct ebr_source *s, const struc
 	}
 	if (o.filter) {
 		sub->filters = compile_filters(s, o.filter, &ferr);
-		if (!sub->filters) {
-			err = errno;
-			if (err == EINVAL)
+		sub->expr = sub->filters ? strdup(o.filter) : NULL;
+		if (!sub->expr) {
+			err = sub->filters ? ENOMEM : errno;
+			if (err == EINVAL || err == ENOENT)
 				pr_err("subscription filter, column %u: %s", ferr.column, ferr.message);
+			free_filters(sub->filters, s->n_inputs);
 			free(sub->ring);
 			free(sub);
 			errno = err;
@@ -265,6 +324,7 @@ struct ebr_subscription *ebr_source__subscribe(struct ebr_source *s, const struc
 	err = pthread_create(&sub->thread, NULL, sub_main, sub);
 	if (err) {
 		free_filters(sub->filters, s->n_inputs);
+		free(sub->expr);
 		free(sub->ring);
 		free(sub);
 		errno = err;
@@ -284,14 +344,22 @@ int ebr_subscription__set_filter(struct ebr_subscription *sub, const char *expr,
 	struct ebr_source *s = sub->src;
 	struct ebr_filter_error local;
 	struct ebr_filter **f = compile_filters(s, expr, err ? err : &local), **old;
+	char *text = f ? strdup(expr) : NULL, *old_text;
 
 	if (!f && expr && *expr)
 		return -errno;
+	if (f && !text) {
+		free_filters(f, s->n_inputs);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&s->mu); /* publishing holds it: no event sees half a swap */
 	old = sub->filters;
+	old_text = sub->expr;
 	sub->filters = f;
+	sub->expr = text;
 	pthread_mutex_unlock(&s->mu);
 	free_filters(old, s->n_inputs);
+	free(old_text);
 	return 0;
 }
 
@@ -460,6 +528,7 @@ void ebr_source__close(struct ebr_source *s)
 		pthread_mutex_unlock(&sub->mu);
 		pthread_join(sub->thread, NULL);
 		free_filters(sub->filters, s->n_inputs);
+		free(sub->expr);
 		pthread_mutex_destroy(&sub->mu);
 		pthread_cond_destroy(&sub->data_cv);
 		pthread_cond_destroy(&sub->space_cv);
@@ -467,6 +536,7 @@ void ebr_source__close(struct ebr_source *s)
 		free(sub);
 	}
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->compile_mu);
 	s->ops->free(s);
 }
 

@@ -27,6 +27,12 @@ struct ebr_source {
 	/* per input: the cgroup table filters resolve container, pod, ... through; NULL: none */
 	const struct ebr_filter_opts *fopts;
 	int lossless; /* wait for queue space instead of dropping (capture files) */
+	/*
+	 * Live: a container (pod, ...) a filter names may start later; the
+	 * filter is accepted with a warning and compiled again as it appears.
+	 */
+	int late_cgroups;
+	pthread_mutex_t compile_mu; /* held while filters read fopts' tables (the live one changes) */
 	pthread_mutex_t mu; /* the subscription list */
 	struct ebr_subscription *subs;
 	unsigned n_subs;
@@ -45,6 +51,13 @@ void ebr_source__publish(struct ebr_source *s, unsigned input, const struct ebr_
 			 uint64_t ts_override);
 /* Wake subscribers that have events waiting (publish batches its wakeups). */
 void ebr_source__flush(struct ebr_source *s);
+/* Whether some subscription's filter names containers, pods, ... (cgroup-derived fields). */
+int ebr_source__filters_use_cgroups(struct ebr_source *s);
+/*
+ * The cgroup tables changed (new containers): compile those filters again
+ * from their text. Call with compile_mu NOT held.
+ */
+void ebr_source__recompile_cgroup_filters(struct ebr_source *s);
 /* Totals over subscriptions, for the stats call. */
 void ebr_source__sub_totals(struct ebr_source *s, uint64_t *delivered, uint64_t *filtered,
 			    uint64_t *dropped);

@@ -30,8 +30,44 @@ struct live_source {
 	/* subscribers' filters resolve container, pod, ... through the cgroups there were at start */
 	struct rec_cgroup_table table;
 	struct ebr_filter_opts fopts[1];
+	uint64_t next_rescan_ns;
 	int stopped;
 };
+
+#define RESCAN_NS 1000000000ULL
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * A subscription that names containers (pods, ...) matches the ones that
+ * start later too: the cgroup tree is read again every second while such a
+ * subscription exists, and its filter compiled again when cgroups appeared.
+ */
+static void rescan_cgroups(struct live_source *ls)
+{
+	struct ebr_source *s = &ls->base;
+	uint64_t now = mono_ns();
+	int added;
+
+	if (now < ls->next_rescan_ns)
+		return;
+	ls->next_rescan_ns = now + RESCAN_NS;
+	if (!ebr_source__filters_use_cgroups(s))
+		return;
+	pthread_mutex_lock(&s->compile_mu);
+	added = rec_cgroup_table__refresh(&ls->table, "/var/log/pods", 0);
+	ls->fopts[0].cgroups = ls->table.views;
+	ls->fopts[0].n_cgroups = ls->table.n_views;
+	pthread_mutex_unlock(&s->compile_mu);
+	if (added > 0)
+		ebr_source__recompile_cgroup_filters(s);
+}
 
 static void tap(void *ctx, const struct ebr_event_header *rec)
 {
@@ -42,7 +78,14 @@ static int live_poll(struct ebr_source *s, int timeout_ms)
 {
 	struct live_source *ls = s->impl;
 
-	return ls->stopped ? 0 : ebr_recorder__poll(ls->r, timeout_ms);
+	int n;
+
+	if (ls->stopped)
+		return 0;
+	n = ebr_recorder__poll(ls->r, timeout_ms);
+	if (n >= 0)
+		rescan_cgroups(ls);
+	return n;
 }
 
 static int live_done(struct ebr_source *s)
@@ -154,6 +197,8 @@ struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
 							 .cgroups = ls->table.views,
 							 .n_cgroups = ls->table.n_views };
 		ls->base.fopts = ls->fopts;
+		ls->base.late_cgroups = 1;
+		ls->next_rescan_ns = mono_ns() + RESCAN_NS;
 	}
 	if (err) {
 		ebr_recorder__free(ls->r);

@@ -5,7 +5,9 @@
  * the capture's cgroup table, to the container id and runtime. Recording
  * with --container ID keeps only that container's events, the rest refused
  * in the kernel, also for a container whose cgroup appears only after the
- * recording began.
+ * recording began. A library subscriber on a live source filtering on a
+ * container that does not exist yet gets that container's events once it
+ * starts.
  * argv: ebpfrec binary.
  */
 #define _GNU_SOURCE
@@ -19,18 +21,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "bpf_check.h"
 #include "ebpfrec/capture.h"
+#include "ebpfrec/recorder.h"
+#include "ebpfrec/source.h"
 #include "events.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define LATE_ID "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define LIVE_ID "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 
 static const char *ebpfrec_bin;
-static char root[256], slice[512], scope[600], late_scope[600];
+static char root[256], slice[512], scope[600], late_scope[600], live_scope[600];
 
 static const char *cgroup2_root(void)
 {
@@ -245,12 +251,81 @@ static void test_record_late_container(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+struct exec_tally {
+	unsigned inside, outside, other;
+};
+
+static int tally_exec(const struct ebr_event *ev, void *ctx)
+{
+	struct exec_tally *t = ctx;
+	const struct ebr_type *ty = ebr_schema__type(ev->schema, ev->rec->type);
+	const struct ebr_field *args = ty ? ebr_type__field(ty, "args") : NULL;
+	const char *a;
+	size_t len = 0;
+
+	if (ev->rec->type != EBR_T_EXEC || !args) {
+		t->other++;
+		return 0;
+	}
+	a = ebr_field__str(args, ev->rec, &len);
+	if (a && memmem(a, len, "live-inside", 11))
+		t->inside++;
+	else
+		t->outside++;
+	return 0;
+}
+
+/*
+ * The subscription names a container that is not there yet: accepted (the
+ * library warns), and once the container's cgroup appears its exec is
+ * delivered; the execs outside it never are.
+ */
+static void test_live_subscriber_late_container(void **state)
+{
+	struct ebr_recorder_opts ro = { .sz = sizeof(ro), .families = EBR_FAMILY_BIT(EBR_FAM_PROCESS) };
+	struct exec_tally t = {0};
+	struct ebr_subscribe_opts so = { .sz = sizeof(so), .fn = tally_exec, .ctx = &t,
+					 .filter = "container = " LIVE_ID " and type = exec" };
+	struct ebr_source *src;
+	char cmd[2000];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	rmdir(live_scope);
+	src = ebr_source__open_live(&ro);
+	assert_non_null(src);
+	assert_non_null(ebr_source__subscribe(src, &so));
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/true live-outside; mkdir %s && sleep 2 && sh -c \"echo \\$\\$ > %s/cgroup.procs && "
+		 "exec /bin/true live-inside\"; rmdir %s; /bin/true live-outside",
+		 live_scope, live_scope, live_scope);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	while (waitpid(pid, &status, WNOHANG) == 0)
+		assert_true(ebr_source__poll(src, 10) >= 0);
+	for (int i = 0; i < 5; i++)
+		ebr_source__poll(src, 10);
+	ebr_source__close(src);
+	rmdir(live_scope);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(t.inside, 1);
+	assert_int_equal(t.outside, 0);
+	assert_int_equal(t.other, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_container_attribution),
 		cmocka_unit_test(test_record_only_container),
 		cmocka_unit_test(test_record_late_container),
+		cmocka_unit_test(test_live_subscriber_late_container),
 	};
 	const char *why = bpf_unavailable_reason();
 	const char *r2 = cgroup2_root();
@@ -271,12 +346,14 @@ int main(int argc, char **argv)
 	snprintf(slice, sizeof(slice), "%s/ebpfrec-test.slice", root);
 	snprintf(scope, sizeof(scope), "%s/docker-" ID ".scope", slice);
 	snprintf(late_scope, sizeof(late_scope), "%s/docker-" LATE_ID ".scope", slice);
+	snprintf(live_scope, sizeof(live_scope), "%s/docker-" LIVE_ID ".scope", slice);
 	if ((mkdir(slice, 0755) && errno != EEXIST) || (mkdir(scope, 0755) && errno != EEXIST)) {
 		printf("SKIP: cannot create a cgroup under %s: %s\n", root, strerror(errno));
 		return EXIT_SKIP;
 	}
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(late_scope);
+	rmdir(live_scope);
 	rmdir(scope);
 	rmdir(slice);
 	return ret;
