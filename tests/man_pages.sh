@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Every command in ebpfrec's command table has a man page, every page a
 # command; each has EXAMPLES and EXIT STATUS; and, where man(1) is installed,
-# each renders without a single warning.
+# each renders without a single warning. Every long option a command's
+# --help offers is described on its page, and ebpfrec(1) names every page:
+# both are written by hand and must not drift apart.
 # usage: man_pages.sh EBPFREC MANDIR
 set -u
 ebpfrec=$1
@@ -44,6 +46,22 @@ for page in $pages; do
 			fail=1
 		fi
 	done
+done
+
+for c in $commands; do
+	page="$mandir/ebpfrec-$c.1"
+	[ -f "$page" ] || continue
+	for o in $("$ebpfrec" "$c" --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+		esc=$(printf '%s' "$o" | sed 's/-/\\\\-/g') # roff spells a hyphen \-
+		if ! grep -q -- "$esc" "$page" && ! grep -q -- "$o" "$page"; then
+			echo "$page: $o is in \`ebpfrec $c --help\` but not on the page"
+			fail=1
+		fi
+	done
+	if ! grep -q "ebpfrec\\\\-$c" "$mandir/ebpfrec.1"; then
+		echo "$mandir/ebpfrec.1: does not name ebpfrec-$c(1)"
+		fail=1
+	fi
 done
 
 if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
