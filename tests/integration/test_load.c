@@ -177,6 +177,18 @@ static void test_storm(void **state)
 	snprintf(want, sizeof(want), "syscall=%llu", (unsigned long long)ringbuf);
 	if (!strstr(info, "ring buffer full") || !strstr(info, want))
 		fail_msg("info does not show the drops (%s):\n%s", want, info);
+	/* SQL's drops table: its per-segment deltas add up to the same counts */
+	snprintf(cmd, sizeof(cmd),
+		 "%s query %s \"SELECT sum(count), max(total) FROM drops WHERE reason = 'ringbuf_full'\" -f csv",
+		 ebpfrec, cap);
+	p = popen(cmd, "r");
+	info[fread(info, 1, sizeof(info) - 1, p)] = 0;
+	assert_int_equal(pclose(p), 0);
+	snprintf(want, sizeof(want), "%llu,%llu\n", (unsigned long long)by_type_sum,
+		 (unsigned long long)by_type_sum);
+	if (!strstr(info, want))
+		fail_msg("query's drops table does not add up to %llu:\n%s", (unsigned long long)by_type_sum,
+			 info);
 	/* and the summary says so */
 	snprintf(want, sizeof(want), "ring buffer full %llu;", (unsigned long long)by_type_sum);
 	assert_non_null(strstr(err, "ebpfrec: NOT recorded: "));
