@@ -3,9 +3,11 @@
  * Subscriptions: each has a byte ring of queued events and a thread that
  * calls its callback. Publishing copies the record in (no allocation) and
  * never waits unless the source is lossless (capture files, where waiting
- * costs nothing but time).
+ * costs nothing but time). A direct subscription has neither: publishing
+ * calls its callback.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,15 @@ static void *sub_main(void *arg)
 	struct ebr_subscription *sub = arg;
 	struct ebr_source *s = sub->src;
 
+	if (s->rt_priority) {
+		/* woken once per drain, it must not then wait behind other programs either */
+		struct sched_param sp = { .sched_priority = s->rt_priority };
+		int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+		if (err)
+			pr_warn("a subscriber thread cannot run at real-time priority %d: %s; it runs at normal "
+				"priority", s->rt_priority, strerror(err));
+	}
 	pthread_mutex_lock(&sub->mu);
 	for (;;) {
 		struct ebr_event ev;

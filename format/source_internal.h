@@ -27,6 +27,7 @@ struct ebr_source {
 	/* per input: the cgroup table filters resolve container, pod, ... through; NULL: none */
 	const struct ebr_filter_opts *fopts;
 	int lossless; /* wait for queue space instead of dropping (capture files) */
+	int rt_priority; /* subscriber threads run SCHED_FIFO at this priority; 0: as created */
 	pthread_mutex_t mu; /* the subscription list */
 	struct ebr_subscription *subs;
 	unsigned n_subs;
