@@ -758,6 +758,8 @@ static int open_next(void *ctx, struct ebr_writer **w)
 	return write_metadata(r, *w);
 }
 
+static void go_realtime(struct ebr_recorder *r);
+
 int ebr_recorder__start(struct ebr_recorder *r)
 {
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
@@ -809,6 +811,8 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	r->seg_opened_ns = mono_ns();
 	if (!r->output) {
 		r->started = 1;
+		if (r->o.rt_priority)
+			go_realtime(r);
 		return 0;
 	}
 	r->path = rotating(r) ? rotated_name(r->output, 0) : strdup(r->output);
@@ -836,6 +840,9 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		return err;
 	r->cur = seg_queue__get(&r->q);
 	r->started = 1;
+	/* after the writer thread is made (it compresses: not at real-time priority) */
+	if (r->o.rt_priority)
+		go_realtime(r);
 	return 0;
 }
 
@@ -886,7 +893,11 @@ static int drain_paced(struct ebr_recorder *r, int timeout_ms)
 	return n;
 }
 
-/* rt_priority: the thread that polls becomes SCHED_FIFO at its first poll. */
+/*
+ * rt_priority: the thread that starts the recorder becomes SCHED_FIFO then
+ * (threads it makes later inherit it, even after privileges are dropped),
+ * and any other thread at its first poll.
+ */
 static void go_realtime(struct ebr_recorder *r)
 {
 	struct sched_param sp = { .sched_priority = r->o.rt_priority };

@@ -89,13 +89,15 @@ struct ebr_recorder_opts {
 	const char *command_line; /* stored as a note, may be NULL */
 	uint32_t drain_interval_us; /* low_latency: drain at most this often, 10..100000; 0: 250 */
 	/*
-	 * 1..99: the thread that polls (ebr_recorder__poll, ebr_source__poll)
-	 * runs SCHED_FIFO at this priority from its first poll until stop, and
-	 * so do a live source's subscriber threads (their callbacks then take
-	 * the CPU before ordinary programs: keep them short). On a busy machine
-	 * this is what bounds the delivery delay. Needs CAP_SYS_NICE or an
-	 * RLIMIT_RTPRIO allowance; refused, it is a warning and the recording
-	 * goes on at normal priority. 0: scheduling is left alone.
+	 * 1..99: the thread that starts the recorder (ebr_recorder__start,
+	 * ebr_source__open_live) runs SCHED_FIFO at this priority from then
+	 * until stop, where its scheduling is given back; so does any other
+	 * thread from its first poll, and a live source's subscriber threads
+	 * (their callbacks then take the CPU before ordinary programs: keep
+	 * them short). The writer thread does not. On a busy machine this is
+	 * what bounds the delivery delay. Needs CAP_SYS_NICE or an
+	 * RLIMIT_RTPRIO allowance at start; refused, it is a warning and the
+	 * recording goes on at normal priority. 0: scheduling is left alone.
 	 */
 	int rt_priority;
 };
