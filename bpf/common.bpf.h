@@ -270,7 +270,10 @@ static __always_inline void *reserve_event(__u32 size, __u16 type)
 /*
  * Waking the recorder costs more than writing the event. Unless asked for
  * low latency, the recorder polls on a timer and is woken early only when
- * the ring fills past wakeup_bytes.
+ * the ring fills past wakeup_bytes. In low-latency mode (wakeup_bytes 0)
+ * flags 0 let the kernel notify only when the ring goes from empty to not:
+ * once per drain at most, since the recorder drains on a cadence while
+ * events flow.
  */
 static __always_inline __u64 wakeup_flags(void)
 {

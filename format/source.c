@@ -3,9 +3,11 @@
  * Subscriptions: each has a byte ring of queued events and a thread that
  * calls its callback. Publishing copies the record in (no allocation) and
  * never waits unless the source is lossless (capture files, where waiting
- * costs nothing but time).
+ * costs nothing but time). A direct subscription has neither: publishing
+ * calls its callback.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ struct ebr_subscription {
 	pthread_cond_t space_cv; /* a lossless publisher waits here for room */
 	pthread_t thread;
 	int stopping, ended;
+	int direct; /* no thread: ring is only a copy to rewrite ts in */
 	int consumer_waiting, publisher_waiting;
 	uint64_t delivered, filtered, dropped;
 	struct ebr_subscription *next;
@@ -98,6 +101,15 @@ static void *sub_main(void *arg)
 	struct ebr_subscription *sub = arg;
 	struct ebr_source *s = sub->src;
 
+	if (s->rt_priority) {
+		/* woken once per drain, it must not then wait behind other programs either */
+		struct sched_param sp = { .sched_priority = s->rt_priority };
+		int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+		if (err)
+			pr_warn("a subscriber thread cannot run at real-time priority %d: %s; it runs at normal "
+				"priority", s->rt_priority, strerror(err));
+	}
 	pthread_mutex_lock(&sub->mu);
 	for (;;) {
 		struct ebr_event ev;
@@ -295,9 +307,12 @@ struct ebr_subscription *ebr_source__subscribe(struct ebr_source *s, const struc
 	sub->src = s;
 	sub->fn = o.fn;
 	sub->ctx = o.ctx;
+	sub->direct = o.direct != 0;
 	sub->cap = ebr_align8(o.buffer_size ? o.buffer_size : DEFAULT_BUFFER);
 	if (sub->cap < 65536 + sizeof(struct entry))
 		sub->cap = 65536 + 64; /* room for the largest record */
+	if (sub->direct)
+		sub->cap = 65536 + 256; /* a record whose ts is rewritten: a custom one, with our header */
 	sub->ring = malloc(sub->cap);
 	if (!sub->ring) {
 		free(sub);
@@ -321,7 +336,7 @@ struct ebr_subscription *ebr_source__subscribe(struct ebr_source *s, const struc
 	pthread_mutex_init(&sub->mu, NULL);
 	pthread_cond_init(&sub->data_cv, NULL);
 	pthread_cond_init(&sub->space_cv, NULL);
-	err = pthread_create(&sub->thread, NULL, sub_main, sub);
+	err = sub->direct ? 0 : pthread_create(&sub->thread, NULL, sub_main, sub);
 	if (err) {
 		free_filters(sub->filters, s->n_inputs);
 		free(sub->expr);
@@ -363,6 +378,31 @@ int ebr_subscription__set_filter(struct ebr_subscription *sub, const char *expr,
 	return 0;
 }
 
+/* A direct subscription: the callback, here and now. */
+static void deliver(struct ebr_source *s, struct ebr_subscription *sub, unsigned input,
+		    const struct ebr_event_header *rec, uint64_t ts_override)
+{
+	struct ebr_event ev;
+	int stop;
+
+	if (ts_override && rec->size <= sub->cap) {
+		memcpy(sub->ring, rec, rec->size);
+		((struct ebr_event_header *)sub->ring)->ts = ts_override;
+		rec = (const struct ebr_event_header *)sub->ring;
+	}
+	ev.rec = rec;
+	ev.schema = s->schemas[input];
+	ev.capture = s->infos[input];
+	ev.source = input;
+	ev.delivered_ns = boot_ns();
+	stop = sub->fn(&ev, sub->ctx);
+	pthread_mutex_lock(&sub->mu); /* the stats call reads them */
+	sub->delivered++;
+	if (stop)
+		sub->ended = 1;
+	pthread_mutex_unlock(&sub->mu);
+}
+
 void ebr_source__publish(struct ebr_source *s, unsigned input, const struct ebr_event_header *rec,
 			 uint64_t ts_override)
 {
@@ -380,6 +420,10 @@ void ebr_source__publish(struct ebr_source *s, unsigned input, const struct ebr_
 			continue;
 		if (sub->filters && !ebr_filter__match(sub->filters[input], rec)) {
 			__atomic_add_fetch(&sub->filtered, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		if (sub->direct) {
+			deliver(s, sub, input, rec, ts_override);
 			continue;
 		}
 		pthread_mutex_lock(&sub->mu);
@@ -526,7 +570,8 @@ void ebr_source__close(struct ebr_source *s)
 		sub->stopping = 1;
 		pthread_cond_signal(&sub->data_cv);
 		pthread_mutex_unlock(&sub->mu);
-		pthread_join(sub->thread, NULL);
+		if (!sub->direct)
+			pthread_join(sub->thread, NULL);
 		free_filters(sub->filters, s->n_inputs);
 		free(sub->expr);
 		pthread_mutex_destroy(&sub->mu);

@@ -33,6 +33,7 @@ struct ebr_source {
 	 */
 	int late_cgroups;
 	pthread_mutex_t compile_mu; /* held while filters read fopts' tables (the live one changes) */
+	int rt_priority; /* subscriber threads run SCHED_FIFO at this priority; 0: as created */
 	pthread_mutex_t mu; /* the subscription list */
 	struct ebr_subscription *subs;
 	unsigned n_subs;

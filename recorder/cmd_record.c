@@ -95,8 +95,14 @@ static void usage(FILE *out)
 		"  -z, --compression LEVEL    zstd level, 1 (fast, default) to 19\n"
 		"      --compact              store segments as columns: about a third smaller,\n"
 		"                             readable by ebpfrec with format 1.1 or later\n"
-		"      --low-latency          wake the recorder for every event instead of every\n"
-		"                             10 ms (costs CPU under load; for live consumers)\n"
+		"      --low-latency          for live consumers (-O, the library's subscribers):\n"
+		"                             events reach them within about 250 us instead of\n"
+		"                             10 ms (a drain every 250 us while events flow)\n"
+		"      --drain-interval DURATION  --low-latency with this interval instead (10us to\n"
+		"                             100ms): shorter is sooner, at more CPU\n"
+		"      --rt-priority PRIO     poll (and print with -O) SCHED_FIFO at PRIO (1-99), so\n"
+		"                             that delivery does not wait behind other programs on\n"
+		"                             a busy machine; their CPU comes after ours\n"
 		"      --max-args SIZE        bytes of exec arguments kept (default 1024, max 4096)\n"
 		"      --max-path SIZE        bytes of a path kept (default 256, max 4096)\n"
 		"      --stats-file PATH      publish statistics here each second (default\n"
@@ -181,7 +187,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	       OPT_RATE, OPT_LOW_LATENCY, OPT_MIN_SEV, OPT_EXCL_SYS, OPT_MAX_SIZE, OPT_MAX_EVENTS,
 	       OPT_STATS_FILE, OPT_TEST, OPT_CONFIG, OPT_PRINT_CONFIG, OPT_BPF_OBJECT, OPT_BPF_MAP,
 	       OPT_BPF_TYPE, OPT_REDACT_ARGS, OPT_REDACT_PATHS, OPT_REDACT_ADDRS, OPT_REDACT_ENV,
-	       OPT_REDACT_MODE, OPT_COMPACT, OPT_CONTAINER, OPT_NAMESPACE };
+	       OPT_REDACT_MODE, OPT_COMPACT, OPT_CONTAINER, OPT_NAMESPACE,
+	       OPT_DRAIN_INTERVAL, OPT_RT_PRIORITY };
 	static const struct option longopts[] = {
 		{ "file", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -191,6 +198,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "low-latency", no_argument, NULL, OPT_LOW_LATENCY },
+		{ "drain-interval", required_argument, NULL, OPT_DRAIN_INTERVAL },
+		{ "rt-priority", required_argument, NULL, OPT_RT_PRIORITY },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "rotate-size", required_argument, NULL, 'C' },
 		{ "rotate-time", required_argument, NULL, 'G' },
@@ -384,6 +393,16 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case OPT_LOW_LATENCY:
 			a->ro.low_latency = 1;
 			break;
+		case OPT_DRAIN_INTERVAL:
+			if (parse_duration(optarg, &v) || v < 10000 || v > 100000000)
+				goto bad;
+			a->ro.drain_interval_us = (uint32_t)((v + 500) / 1000);
+			break;
+		case OPT_RT_PRIORITY:
+			if (parse_u64(optarg, &v) || v < 1 || v > 99)
+				goto bad;
+			a->ro.rt_priority = (int)v;
+			break;
 		case OPT_RATE:
 			if (parse_rate(optarg, a->ro.rate_limit))
 				goto bad;
@@ -446,6 +465,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	}
 	if (optind < argc)
 		a->command = argv + optind;
+	/* an interval is only the low-latency mode's (the default one drains every collection_interval) */
+	if (a->ro.drain_interval_us)
+		a->ro.low_latency = 1;
 	return 0;
 bad:
 	{

@@ -391,6 +391,18 @@ static int apply_key(struct cfg *c, const char *k, struct json_object *v)
 			a->ro.low_latency = json_object_get_boolean(v);
 		else if (!err)
 			a->all = json_object_get_boolean(v);
+	} else if (!strcmp(k, "drain_interval")) {
+		err = get_duration(c, k, v, &u);
+		if (!err && (u < 10000 || u > 100000000))
+			err = fail(c, k, "must be from 10us to 100ms");
+		if (!err)
+			a->ro.drain_interval_us = (uint32_t)((u + 500) / 1000);
+	} else if (!strcmp(k, "rt_priority")) {
+		err = get_u64(c, k, v, &u);
+		if (!err && (u < 1 || u > 99))
+			err = fail(c, k, "must be from 1 to 99");
+		if (!err)
+			a->ro.rt_priority = (int)u;
 	} else if (!strcmp(k, "rotate_size") || !strcmp(k, "max_size")) {
 		err = get_size(c, k, v, &u);
 		if (!err && k[1] == 'o' && u < 65536)
@@ -570,6 +582,14 @@ char *rec_config__to_json(const struct record_args *a, int pretty)
 	json_object_object_add(o, "collection_interval",
 			       json_object_new_double((r->drain_ms ? r->drain_ms : 10) / 1000.0));
 	json_object_object_add(o, "low_latency", json_object_new_boolean(r->low_latency));
+	if (r->low_latency) {
+		char us[24];
+
+		snprintf(us, sizeof(us), "%uus", r->drain_interval_us ? r->drain_interval_us : 250);
+		json_object_object_add(o, "drain_interval", json_object_new_string(us));
+	}
+	if (r->rt_priority)
+		add_int(o, "rt_priority", (uint64_t)r->rt_priority);
 	add_int(o, "compression_level", r->compression_level ? (uint64_t)r->compression_level : 1);
 	json_object_object_add(o, "compact", json_object_new_boolean(r->compact));
 	add_int(o, "max_args_size", r->max_args_size ? r->max_args_size : 1024);

@@ -6,6 +6,9 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/epoll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +34,14 @@
 #define DEFAULT_SEGMENT_MS 1000
 #define SEGMENT_BUFFERS 4
 #define DRAIN_INTERVAL_MS 10 /* batched wakeups: the longest an event waits in the ring */
+/*
+ * Low latency: the longest an event waits in the ring while events flow.
+ * A quarter of the 1 ms target leaves the rest for waking the subscriber;
+ * 4,000 drains/s cost a few % of a CPU.
+ */
+#define LL_INTERVAL_US 250
+#define LL_INTERVAL_MIN_US 10
+#define LL_INTERVAL_MAX_US 100000
 
 struct ebr_recorder {
 	struct ebr_recorder_opts o;
@@ -82,6 +93,13 @@ struct ebr_recorder {
 	struct ebr_buf redacted_meta; /* metadata after redaction (start, rotation, stop: never concurrent) */
 	void (*tap)(void *ctx, const struct ebr_event_header *rec); /* live subscribers */
 	void *tap_ctx;
+	uint64_t ll_last_drain_ns; /* low latency: CLOCK_MONOTONIC of the last drain */
+	int ll_flowing; /* low latency: the last drain found events */
+	/* rt_priority: the polling thread made SCHED_FIFO, and what it was before */
+	pthread_t rt_thread;
+	int rt_state; /* 0 not tried, 1 switched, -1 refused */
+	int rt_old_policy;
+	struct sched_param rt_old_param;
 	int started, stopped;
 };
 
@@ -134,6 +152,8 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 		r->o.max_path_size = 256;
 	if (!r->o.drain_ms)
 		r->o.drain_ms = DRAIN_INTERVAL_MS;
+	if (!r->o.drain_interval_us)
+		r->o.drain_interval_us = LL_INTERVAL_US;
 	/* files are cut at segment boundaries: keep those frequent enough for -G to be on time */
 	if (r->o.rotate_seconds && r->o.segment_ms > 250)
 		r->o.segment_ms = 250;
@@ -143,6 +163,15 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 	}
 	if (r->o.segment_size < 65536 || r->o.segment_size > (64u << 20)) {
 		pr_err("segment size %u is outside 64 KiB .. 64 MiB", r->o.segment_size);
+		goto inval;
+	}
+	if (r->o.drain_interval_us < LL_INTERVAL_MIN_US || r->o.drain_interval_us > LL_INTERVAL_MAX_US) {
+		pr_err("drain interval %u us is outside %u us .. %u ms", r->o.drain_interval_us,
+		       LL_INTERVAL_MIN_US, LL_INTERVAL_MAX_US / 1000);
+		goto inval;
+	}
+	if (r->o.rt_priority < 0 || r->o.rt_priority > 99) {
+		pr_err("real-time priority %d is outside 1 .. 99 (0: none)", r->o.rt_priority);
 		goto inval;
 	}
 	if (r->o.max_args_size > EBR_MAX_ARGS_SIZE || r->o.max_path_size > EBR_MAX_PATH_SIZE) {
@@ -729,6 +758,8 @@ static int open_next(void *ctx, struct ebr_writer **w)
 	return write_metadata(r, *w);
 }
 
+static void go_realtime(struct ebr_recorder *r);
+
 int ebr_recorder__start(struct ebr_recorder *r)
 {
 	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = r->o.force,
@@ -780,6 +811,8 @@ int ebr_recorder__start(struct ebr_recorder *r)
 	r->seg_opened_ns = mono_ns();
 	if (!r->output) {
 		r->started = 1;
+		if (r->o.rt_priority)
+			go_realtime(r);
 		return 0;
 	}
 	r->path = rotating(r) ? rotated_name(r->output, 0) : strdup(r->output);
@@ -807,7 +840,98 @@ int ebr_recorder__start(struct ebr_recorder *r)
 		return err;
 	r->cur = seg_queue__get(&r->q);
 	r->started = 1;
+	/* after the writer thread is made (it compresses: not at real-time priority) */
+	if (r->o.rt_priority)
+		go_realtime(r);
 	return 0;
+}
+
+static int sleep_until(uint64_t mono)
+{
+	struct timespec ts = { .tv_sec = (time_t)(mono / 1000000000ULL), .tv_nsec = (long)(mono % 1000000000ULL) };
+
+	return -clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/*
+ * Low latency without a wake-up per event (each cost two context switches,
+ * the recorder's and the subscriber's: most of the CPU, and a tail that
+ * grew with the machine's load). The kernel notifies only when the ring
+ * goes from empty to not (flags 0), so the first event after a quiet spell
+ * is drained at once; while events flow the recorder does not wait for
+ * notifications but drains on a fixed cadence, so an event waits in the
+ * ring at most one interval and the subscribers are woken once per drain.
+ * Returns records drained, 0 when the wait ended first, or -errno.
+ */
+static int drain_paced(struct ebr_recorder *r, int timeout_ms)
+{
+	uint64_t now = mono_ns(), due = r->ll_last_drain_ns + (uint64_t)r->o.drain_interval_us * 1000ULL;
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000ULL;
+	struct epoll_event ev[4];
+	int n;
+
+	if (!r->ll_flowing) {
+		n = epoll_wait(ring_buffer__epoll_fd(r->rb), ev, 4, timeout_ms);
+		if (n <= 0)
+			return n < 0 && errno != EINTR ? -errno : 0;
+		now = due = mono_ns();
+	}
+	if (now < due) {
+		/* what is not taken now stays in the ring (level-triggered): the next call takes it */
+		n = sleep_until(due < deadline ? due : deadline);
+		if (n == -EINTR || due > deadline)
+			return 0;
+		if (n)
+			return n;
+		now = mono_ns();
+	}
+	/* late (a busy machine) restarts the cadence from now: no burst of catching up */
+	r->ll_last_drain_ns = now;
+	n = ring_buffer__consume(r->rb);
+	if (n >= 0)
+		r->ll_flowing = n > 0;
+	return n;
+}
+
+/*
+ * rt_priority: the thread that starts the recorder becomes SCHED_FIFO then
+ * (threads it makes later inherit it, even after privileges are dropped),
+ * and any other thread at its first poll.
+ */
+static void go_realtime(struct ebr_recorder *r)
+{
+	struct sched_param sp = { .sched_priority = r->o.rt_priority };
+	pthread_t self = pthread_self();
+	int err;
+
+	if (r->rt_state == -1 || (r->rt_state == 1 && pthread_equal(r->rt_thread, self)))
+		return;
+	if (r->rt_state == 1) {
+		/* polled from another thread now: it too (only the first is restored at stop) */
+		pthread_setschedparam(self, SCHED_FIFO, &sp);
+		r->rt_thread = self;
+		return;
+	}
+	pthread_getschedparam(self, &r->rt_old_policy, &r->rt_old_param);
+	err = pthread_setschedparam(self, SCHED_FIFO, &sp);
+	if (err) {
+		r->rt_state = -1;
+		pr_warn("cannot poll at real-time priority %d (SCHED_FIFO): %s; going on at normal priority, "
+			"where delivery waits behind other programs on a busy machine (needs CAP_SYS_NICE or "
+			"RLIMIT_RTPRIO)",
+			r->o.rt_priority, strerror(err));
+		return;
+	}
+	r->rt_thread = self;
+	r->rt_state = 1;
+}
+
+/* At stop, from the thread that polled: its scheduling as it was. */
+static void leave_realtime(struct ebr_recorder *r)
+{
+	if (r->rt_state == 1 && pthread_equal(r->rt_thread, pthread_self()))
+		pthread_setschedparam(r->rt_thread, r->rt_old_policy, &r->rt_old_param);
+	r->rt_state = 0;
 }
 
 int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
@@ -817,14 +941,20 @@ int ebr_recorder__poll(struct ebr_recorder *r, int timeout_ms)
 
 	if (!r->started || r->stopped)
 		return -EINVAL;
-	if (!r->o.low_latency && timeout_ms > (int)r->o.drain_ms)
-		timeout_ms = (int)r->o.drain_ms;
-	/* returns early on a forced wakeup; without one it only waits */
-	n = ring_buffer__poll(r->rb, timeout_ms);
-	if (n >= 0 || n == -EINTR) {
-		int m = ring_buffer__consume(r->rb);
+	if (r->o.rt_priority)
+		go_realtime(r);
+	if (r->o.low_latency) {
+		n = drain_paced(r, timeout_ms);
+	} else {
+		if (timeout_ms > (int)r->o.drain_ms)
+			timeout_ms = (int)r->o.drain_ms;
+		/* returns early on a forced wakeup; without one it only waits */
+		n = ring_buffer__poll(r->rb, timeout_ms);
+		if (n >= 0 || n == -EINTR) {
+			int m = ring_buffer__consume(r->rb);
 
-		n = m < 0 ? m : (n > 0 ? n : 0) + m;
+			n = m < 0 ? m : (n > 0 ? n : 0) + m;
+		}
 	}
 	if (n < 0 && n != -EINTR) {
 		pr_err("reading the ring buffer failed: %s", strerror(-n));
@@ -921,6 +1051,7 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 	if (!r->started || r->stopped)
 		return 0;
 	r->stopped = 1;
+	leave_realtime(r);
 	rec_probes__detach(&r->probes);
 	for (size_t i = 0; i < r->n_custom; i++)
 		rec_custom__detach(&r->custom[i]);
@@ -997,6 +1128,11 @@ void rec_recorder__set_tap(struct ebr_recorder *r, void (*tap)(void *ctx, const 
 {
 	r->tap = tap;
 	r->tap_ctx = ctx;
+}
+
+int rec_recorder__rt_priority(const struct ebr_recorder *r)
+{
+	return r->o.rt_priority;
 }
 
 const struct rec_probes *rec_recorder__probes(const struct ebr_recorder *r)

@@ -12,6 +12,8 @@ struct ebr_event_header;
 void rec_recorder__set_tap(struct ebr_recorder *r, void (*tap)(void *ctx, const struct ebr_event_header *rec),
 			   void *ctx);
 const struct rec_probes *rec_recorder__probes(const struct ebr_recorder *r);
+/* opts.rt_priority: the live source runs its subscriber threads at it too. */
+int rec_recorder__rt_priority(const struct ebr_recorder *r);
 /* The writer thread's first error, -errno, or 0. */
 int rec_recorder__write_error(struct ebr_recorder *r);
 

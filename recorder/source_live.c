@@ -181,6 +181,7 @@ struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
 		return NULL;
 	}
 	describe_host(&ls->info);
+	ls->base.rt_priority = rec_recorder__rt_priority(ls->r);
 	ls->schemas[0] = ebr_schema__builtin();
 	ls->infos[0] = &ls->info;
 	err = ebr_source__init(&ls->base, &live_ops, ls, 1, ls->schemas, ls->infos, 0);

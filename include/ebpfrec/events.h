@@ -326,7 +326,7 @@ struct ebr_bpf_config {
 	__u32 self_pid; /* the recorder's tgid; its own activity is not recorded */
 	__u32 max_args_size; /* bytes of exec args to copy */
 	__u32 max_path_size; /* bytes of a path to copy */
-	__u32 wakeup_bytes; /* wake the recorder only past this much unread data; 0: every submit */
+	__u32 wakeup_bytes; /* wake the recorder only past this much unread data; 0: when the ring was empty */
 	__u32 families; /* bit per enum ebr_family: which families emit */
 	__u32 filter_syscalls; /* only syscalls set in the syscall_filter map */
 	__u32 pad;

@@ -38,8 +38,10 @@ struct ebr_recorder_opts {
 	uint32_t max_path_size; /* path bytes kept; 0: 256 */
 	/*
 	 * How soon events reach the recorder: 0 (default) batches wakeups and
-	 * drains every 10 ms, or earlier when the ring is 1/8 full; 1 wakes the
-	 * recorder on every event (lowest latency, highest overhead).
+	 * drains every 10 ms, or earlier when the ring is 1/8 full. 1: drains
+	 * at most every drain_interval_us while events flow (each waits in the
+	 * ring at most that long, and subscribers are woken once per drain),
+	 * and on the first event after a quiet spell at once.
 	 */
 	int low_latency;
 	uint32_t wakeup_bytes; /* batched mode: wake early past this much unread data; 0: ring / 8 */
@@ -85,6 +87,19 @@ struct ebr_recorder_opts {
 	uint32_t rotate_keep;
 	const char *config_json; /* stored verbatim in the capture, may be NULL */
 	const char *command_line; /* stored as a note, may be NULL */
+	uint32_t drain_interval_us; /* low_latency: drain at most this often, 10..100000; 0: 250 */
+	/*
+	 * 1..99: the thread that starts the recorder (ebr_recorder__start,
+	 * ebr_source__open_live) runs SCHED_FIFO at this priority from then
+	 * until stop, where its scheduling is given back; so does any other
+	 * thread from its first poll, and a live source's subscriber threads
+	 * (their callbacks then take the CPU before ordinary programs: keep
+	 * them short). The writer thread does not. On a busy machine this is
+	 * what bounds the delivery delay. Needs CAP_SYS_NICE or an
+	 * RLIMIT_RTPRIO allowance at start; refused, it is a warning and the
+	 * recording goes on at normal priority. 0: scheduling is left alone.
+	 */
+	int rt_priority;
 };
 
 /*

@@ -48,6 +48,17 @@ struct ebr_subscribe_opts {
 	size_t buffer_size; /* bytes of queued events; 0: 4 MiB */
 	ebr_event_fn fn;
 	void *ctx;
+	/*
+	 * 1: the callback runs in the thread that calls ebr_source__poll, as
+	 * each event is drained: no queue, no thread, no wake-up between the
+	 * recorder and the callback (the lowest latency and CPU). The callback
+	 * must be quick, since the source waits for it (a slow one makes a live
+	 * recorder fall behind: the kernel ring fills and loses events, counted
+	 * as ring-buffer drops), and must not call this source's functions.
+	 * buffer_size is then unused and nothing is ever dropped for the
+	 * subscriber.
+	 */
+	int direct;
 };
 
 struct ebr_subscription;

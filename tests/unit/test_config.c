@@ -96,6 +96,40 @@ static void test_original_collector_keys(void **state)
 	assert_non_null(strstr(r.out, "\"filter\": \"type in (connect, syscall) and not system\""));
 }
 
+static void test_low_latency(void **state)
+{
+	struct result a, b;
+
+	(void)state;
+	/* an interval means the low-latency mode, and prints as one */
+	run("{ \"drain_interval\": \"100us\", \"rt_priority\": 5 }", NULL, &a);
+	assert_int_equal(a.status, 0);
+	assert_string_equal(a.err, "");
+	assert_non_null(strstr(a.out, "\"low_latency\": true,\n  \"drain_interval\": \"100us\",\n  \"rt_priority\": 5"));
+	run(a.out, NULL, &b);
+	assert_int_equal(b.status, 0);
+	assert_string_equal(b.out, a.out);
+	run("{ \"low_latency\": true }", NULL, &a);
+	assert_non_null(strstr(a.out, "\"drain_interval\": \"250us\""));
+	assert_null(strstr(a.out, "rt_priority"));
+	run("{ \"drain_interval\": 0.0005 }", NULL, &a);
+	assert_non_null(strstr(a.out, "\"drain_interval\": \"500us\""));
+	/* the default mode has no drain interval of its own (collection_interval is its) */
+	run("{ \"collection_interval\": \"20ms\" }", NULL, &a);
+	assert_non_null(strstr(a.out, "\"low_latency\": false"));
+	assert_null(strstr(a.out, "drain_interval"));
+	run("{ \"drain_interval\": \"100us\" }", "--drain-interval 1ms --rt-priority 7", &a);
+	assert_int_equal(a.status, 0);
+	assert_non_null(strstr(a.out, "\"drain_interval\": \"1000us\""));
+	assert_non_null(strstr(a.out, "\"rt_priority\": 7"));
+	run("{ }", "--drain-interval 5us", &a);
+	assert_int_equal(a.status, 2);
+	assert_string_equal(a.err, "ebpfrec record: invalid value '5us' for --drain-interval\n");
+	run("{ }", "--rt-priority 0", &a);
+	assert_int_equal(a.status, 2);
+	assert_string_equal(a.err, "ebpfrec record: invalid value '0' for --rt-priority\n");
+}
+
 static void test_command_line_overrides(void **state)
 {
 	struct result r;
@@ -151,6 +185,11 @@ static const struct bad bads[] = {
 	{ "{ \"output_format\": \"xml\" }", "1:3: 'output_format': expected \"text\" or \"json\", got \"xml\"" },
 	{ "{ \"pids\": [0] }", "1:3: 'pids': item 0: not a process id, or too many (at most 64)" },
 	{ "{ \"command\": [] }", "1:3: 'command': needs a program and at most a few dozen arguments" },
+	{ "{ \"drain_interval\": \"5us\" }", "1:3: 'drain_interval': must be from 10us to 100ms" },
+	{ "{ \"drain_interval\": 1 }", "1:3: 'drain_interval': must be from 10us to 100ms" },
+	{ "{ \"drain_interval\": true }", "1:3: 'drain_interval': expected a duration (seconds, or a string like \"500ms\"), got boolean" },
+	{ "{ \"rt_priority\": 0 }", "1:3: 'rt_priority': must be from 1 to 99" },
+	{ "{ \"rt_priority\": 100 }", "1:3: 'rt_priority': must be from 1 to 99" },
 };
 
 static void test_invalid(void **state)
@@ -184,6 +223,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_and_round_trip),
 		cmocka_unit_test(test_original_collector_keys),
+		cmocka_unit_test(test_low_latency),
 		cmocka_unit_test(test_command_line_overrides),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_missing_file),

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -166,6 +167,100 @@ static void test_callback_ends_subscription(void **state)
 	assert_int_equal(t.n, 10);
 }
 
+/* A direct subscription: same events, in the polling thread, with the same rewritten timestamps. */
+struct seen {
+	uint64_t n;
+	uint64_t ts[256];
+	pthread_t poller;
+	uint64_t other_thread; /* callbacks run elsewhere than the poller */
+};
+
+static int on_seen(const struct ebr_event *ev, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (!pthread_equal(pthread_self(), s->poller))
+		s->other_thread++;
+	if (s->n < 256)
+		s->ts[s->n] = ev->rec->ts;
+	s->n++;
+	return 0;
+}
+
+static void test_direct_subscription(void **state)
+{
+	const char *paths[] = { fixture };
+	struct ebr_capture_source_opts co = { .sz = sizeof(co), .rebase = 1 };
+	struct seen direct = { .poller = pthread_self() }, queued = { .poller = pthread_self() };
+	struct seen plain = { .poller = pthread_self() };
+	struct tally exits = {0};
+	struct ebr_subscribe_opts d = { .sz = sizeof(d), .fn = on_seen, .ctx = &direct, .direct = 1 };
+	struct ebr_subscribe_opts q = { .sz = sizeof(q), .fn = on_seen, .ctx = &queued };
+	struct ebr_subscribe_opts e = { .sz = sizeof(e), .fn = on_exit_event, .ctx = &exits, .direct = 1,
+					.filter = "type = exit and exit_code > 0" };
+	struct ebr_subscribe_opts p = { .sz = sizeof(p), .fn = on_seen, .ctx = &plain, .direct = 1 };
+	struct ebr_subscription *sd, *se;
+	struct ebr_source_stats st;
+	struct ebr_source *s;
+	uint64_t dl, fl, dr;
+	size_t moved = 0;
+
+	(void)state;
+	s = ebr_source__open_capture(paths, 1, &co);
+	assert_non_null(s);
+	assert_non_null(sd = ebr_source__subscribe(s, &d));
+	assert_non_null(ebr_source__subscribe(s, &q));
+	assert_non_null(se = ebr_source__subscribe(s, &e));
+	run(s);
+	assert_int_equal(direct.n, 254);
+	assert_int_equal(direct.other_thread, 0);
+	assert_int_equal(queued.n, 254);
+	assert_int_equal(queued.other_thread, 254);
+	/* the rebased timestamp each queued copy got is the one the direct callback saw */
+	assert_memory_equal(direct.ts, queued.ts, sizeof(direct.ts[0]) * 254);
+	assert_int_equal(exits.n, 50);
+	assert_int_equal(exits.sum, 50 * 51 / 2);
+	assert_int_equal(ebr_subscription__stats(sd, &dl, &fl, &dr), 0);
+	assert_int_equal(dl, 254);
+	assert_int_equal(fl, 0);
+	assert_int_equal(dr, 0);
+	assert_int_equal(ebr_subscription__stats(se, &dl, &fl, &dr), 0);
+	assert_int_equal(dl, 50);
+	assert_int_equal(fl, 204);
+	assert_int_equal(dr, 0);
+	assert_int_equal(ebr_source__stats(s, &st), 0);
+	assert_int_equal(st.delivered, 254 + 254 + 50);
+	assert_int_equal(st.subscriber_dropped, 0);
+	ebr_source__close(s);
+	/* and those were rewritten: the records as stored differ */
+	s = open_fixture(0);
+	assert_non_null(ebr_source__subscribe(s, &p));
+	run(s);
+	ebr_source__close(s);
+	assert_int_equal(plain.n, 254);
+	for (size_t i = 0; i < 254; i++)
+		moved += plain.ts[i] != direct.ts[i];
+	assert_int_equal(moved, 254);
+}
+
+static void test_direct_callback_ends_subscription(void **state)
+{
+	struct tally t = {0};
+	struct ebr_subscribe_opts o = { .sz = sizeof(o), .fn = stop_after_ten, .ctx = &t, .direct = 1 };
+	struct ebr_source *s = open_fixture(0);
+	struct ebr_subscription *sub;
+	uint64_t dl, fl, dr;
+
+	(void)state;
+	assert_non_null(sub = ebr_source__subscribe(s, &o));
+	run(s);
+	assert_int_equal(ebr_subscription__stats(sub, &dl, &fl, &dr), 0);
+	ebr_source__close(s);
+	assert_int_equal(t.n, 10);
+	assert_int_equal(dl, 10);
+	assert_int_equal(dr, 0);
+}
+
 static char dir[] = "/tmp/ebpfrec-sub-XXXXXX";
 
 /* Copy the fixture where nobody can read it (in dir, made by the parent), then become nobody. */
@@ -190,6 +285,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_filtered_subscribers),
 		cmocka_unit_test(test_set_filter_and_bad_filter),
 		cmocka_unit_test(test_callback_ends_subscription),
+		cmocka_unit_test(test_direct_subscription),
+		cmocka_unit_test(test_direct_callback_ends_subscription),
 	};
 
 	char cmd[600];
