@@ -687,8 +687,8 @@ int ebr_recorder__follow(struct ebr_recorder *r, uint32_t pid)
 	return err;
 }
 
-/* Drop the oldest rotated files beyond rotate_keep. */
-static void keep_newest(struct ebr_recorder *r, char *closed)
+/* A finished rotated file, oldest first, for prune_kept. */
+static void remember_closed(struct ebr_recorder *r, char *closed)
 {
 	char **n = realloc(r->kept, (r->n_kept + 1) * sizeof(*r->kept));
 
@@ -698,6 +698,15 @@ static void keep_newest(struct ebr_recorder *r, char *closed)
 	}
 	r->kept = n;
 	r->kept[r->n_kept++] = closed;
+}
+
+/*
+ * Drop the oldest rotated files beyond rotate_keep, counting the one about
+ * to be opened. Only when it is opened: a recording that stops right after
+ * a rotation makes no next file, and must still leave rotate_keep files.
+ */
+static void prune_kept(struct ebr_recorder *r)
+{
 	while (r->o.rotate_keep && r->n_kept > r->o.rotate_keep - 1) {
 		if (unlink(r->kept[0]) && errno != ENOENT)
 			pr_warn("cannot remove the old capture %s: %s", r->kept[0], strerror(errno));
@@ -736,7 +745,7 @@ static int after_segment(void *ctx, struct ebr_writer **w, const struct seg_buf 
 		return err;
 	}
 	r->closed_bytes += size;
-	keep_newest(r, r->path);
+	remember_closed(r, r->path);
 	r->path = next;
 	r->file_index++;
 	return 0; /* open_next makes the file when events come */
@@ -754,6 +763,7 @@ static int open_next(void *ctx, struct ebr_writer **w)
 	*w = ebr_writer__open(r->path, &wo);
 	if (!*w)
 		return -errno;
+	prune_kept(r);
 	r->file_opened_ns = mono_ns();
 	return write_metadata(r, *w);
 }
