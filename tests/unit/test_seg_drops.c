@@ -3,8 +3,10 @@
  * Drops by type in segment headers (docs/format.md 7.2): every segment
  * carries the cumulative counts as of itself, so a capture cut anywhere
  * (recorder killed, disk full) still says them as of its last whole
- * segment; with a trailer, the trailer's stand. The writer bounds them,
- * and writes an empty segment when only they changed.
+ * segment; with a trailer, the trailer's stand. repair writes them into the
+ * new trailer; slice, merge and redact carry them into every segment they
+ * write. The writer bounds them, and writes an empty segment when only they
+ * changed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,6 +18,10 @@
 #include <cmocka.h>
 
 #include "capture_fixture.h"
+#include "ebpfrec/merge.h"
+#include "ebpfrec/redact.h"
+#include "ebpfrec/repair.h"
+#include "ebpfrec/slice.h"
 #include "events.h"
 #include "internal.h"
 #include "reader_internal.h"
@@ -203,6 +209,75 @@ static size_t trailer_dbt_entries(const char *path)
 	return n;
 }
 
+static void repair_and_check(struct env *e, const char *in, int in_place, long want_seg)
+{
+	char *out = fx_path(e->dir, "fixed.ebc");
+	struct ebr_repair_opts ro = { .sz = sizeof(ro), .force = 1 };
+	struct ebr_repair_report rep;
+	const char *target = in_place ? in : out;
+	struct ebr_reader *r;
+
+	assert_int_equal(ebr_capture__repair(in, in_place ? NULL : out, &ro, &rep), 0);
+	assert_true(rep.written);
+	r = ebr_reader__open(target);
+	assert_non_null(r);
+	assert_false(ebr_reader__info(r)->recovered);
+	assert_dbt(r, want_seg, 1);
+	ebr_reader__close(r);
+	assert_int_equal(trailer_dbt_entries(target), want_seg < 0 ? 0 : fx_entries((size_t)want_seg));
+	unlink(out);
+	free(out);
+}
+
+/* repair of a cut capture writes the last whole segment's counts into its new trailer. */
+static void test_repair_writes_them(void **state)
+{
+	struct env *e = *state;
+	char *cut = fx_path(e->dir, "cut.ebc");
+	const uint64_t cuts[] = { e->seg_off[0], e->seg_end[0], e->seg_end[3] + 30, e->seg_end[5],
+				  e->seg_end[N_SEGS - 1] + 5 };
+	const long want[] = { -1, 0, 3, 5, N_SEGS - 1 };
+
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++)
+		for (int in_place = 0; in_place < 2; in_place++) {
+			fx_write_file(cut, e->file, cuts[k]);
+			repair_and_check(e, cut, in_place, want[k]);
+		}
+	unlink(cut);
+	free(cut);
+}
+
+/*
+ * A last segment whose data is damaged is dropped by repair, and its
+ * counters with it: by type as by reason, those of the segment before.
+ */
+static void test_repair_damaged_last(void **state)
+{
+	struct env *e = *state;
+	char *cut = fx_path(e->dir, "cut.ebc");
+	char *file = malloc(e->len);
+	uint64_t off;
+	uint32_t len;
+	struct ebr_reader *r;
+
+	for (int closed = 0; closed < 2; closed++) {
+		memcpy(file, e->file, e->len);
+		fx_segment_data(file, e->seg_off[N_SEGS - 1], &off, &len);
+		file[off + len / 2] ^= 0x40;
+		fx_write_file(cut, file, closed ? e->len : e->trailer_off);
+		r = ebr_reader__open(cut);
+		assert_non_null(r);
+		/* the header is whole: the reader still says that segment's counts */
+		assert_int_equal(ebr_reader__info(r)->recovered, !closed);
+		assert_dbt(r, N_SEGS - 1, 1);
+		ebr_reader__close(r);
+		repair_and_check(e, cut, closed, N_SEGS - 2);
+	}
+	unlink(cut);
+	free(cut);
+	free(file);
+}
+
 /* A capture to write by hand, with the builtin schema (so reading it warns of nothing). */
 static struct ebr_writer *open_writer(const char *path)
 {
@@ -375,14 +450,92 @@ static void test_bounded(void **state)
 	free(cut);
 }
 
+/*
+ * A capture written by slice, merge or redact carries its drops by type in
+ * every segment (they all carry the same counters), so it too says them
+ * when cut before its trailer.
+ */
+static void check_rewritten(struct env *e, const char *path, size_t min_segs, long seg, uint64_t mult,
+			    long minus)
+{
+	char *cut = fx_path(e->dir, "rewritten-cut.ebc");
+	struct ebr_reader *r = ebr_reader__open(path);
+	size_t len, tlen;
+	uint64_t toff;
+	char *file;
+
+	assert_non_null(r);
+	assert_true(ebr_reader__segment_count(r) >= min_segs);
+	for (int k = 0; k < 2; k++) {
+		for (unsigned d = 0; d < EBR_DROP_NR; d++)
+			for (unsigned t = 0; t < SLOTS; t++) {
+				uint64_t want = mult * fx_drops_by_type((size_t)seg, d, t);
+
+				if (minus >= 0)
+					want -= fx_drops_by_type((size_t)minus, d, t);
+				assert_int_equal(ebr_reader__drops_by_type(r, d, t), want);
+			}
+		if (minus < 0)
+			for (size_t i = 0; i < ebr_reader__segment_count(r); i++)
+				assert_segment_dbt(r, i, (size_t)seg, mult);
+		ebr_reader__close(r);
+		if (k)
+			break;
+		file = fx_read_file(path, &len);
+		free(fx_trailer(file, len, &toff, &tlen));
+		fx_write_file(cut, file, toff);
+		free(file);
+		r = ebr_reader__open(cut);
+		assert_non_null(r);
+		assert_true(ebr_reader__info(r)->recovered);
+	}
+	unlink(cut);
+	free(cut);
+}
+
+static void test_rewrites_carry_them(void **state)
+{
+	struct env *e = *state;
+	char *out = fx_path(e->dir, "out.ebc");
+	struct ebr_reader *in = ebr_reader__open(e->path), *two[2];
+	struct ebr_slice_opts so = { .sz = sizeof(so), .force = 1, .segment_bytes = 2048 };
+	struct ebr_merge_opts mo = { .sz = sizeof(mo), .force = 1, .segment_bytes = 2048 };
+	struct ebr_redact_opts ro = { .sz = sizeof(ro), .force = 1, .what = EBR_REDACT_ARGS };
+	const struct ebr_segment_info *s2 = ebr_reader__segment(in, 2), *s5 = ebr_reader__segment(in, 5);
+
+	assert_non_null(in);
+	assert_int_equal(ebr_capture__slice(in, out, &so, NULL), 0);
+	check_rewritten(e, out, 3, N_SEGS - 1, 1, -1);
+	/* a window over segments 2..5: what was counted from the end of 1 to the end of 5 */
+	so.from_ts = s2->t_first;
+	so.to_ts = s5->t_last;
+	assert_true(ebr_reader__segment(in, 1)->t_last < so.from_ts);
+	assert_true(ebr_reader__segment(in, 6)->t_first >= so.to_ts);
+	assert_int_equal(ebr_capture__slice(in, out, &so, NULL), 0);
+	check_rewritten(e, out, 2, 5, 1, 1);
+	assert_int_equal(ebr_capture__redact(in, out, &ro, NULL), 0);
+	check_rewritten(e, out, 1, N_SEGS - 1, 1, -1);
+	two[0] = in;
+	two[1] = ebr_reader__open(e->path);
+	assert_int_equal(ebr_capture__merge(two, 2, out, &mo, NULL), 0);
+	check_rewritten(e, out, 3, N_SEGS - 1, 2, -1);
+	ebr_reader__close(two[1]);
+	ebr_reader__close(in);
+	unlink(out);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_anywhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_writes_them, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_damaged_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trailer_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewrites_carry_them, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
