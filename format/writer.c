@@ -416,6 +416,13 @@ static void put_drops_by_type(const struct ebr_writer *w, struct ebr_buf *b)
 		}
 }
 
+/* Whether the segment being added says other drops by type than the last one written. */
+static int dbt_changed(const struct ebr_writer *w)
+{
+	return w->dbt_cur.len != w->dbt_last.len ||
+	       (w->dbt_cur.len && memcmp(w->dbt_cur.p, w->dbt_last.p, w->dbt_cur.len));
+}
+
 int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t len,
 			    const uint64_t *drops, unsigned n_drops)
 {
@@ -424,6 +431,7 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		uint64_t drops[EBR_DROP_NR];
 	} payload;
 	struct ebr_index_entry_disk ie = {0};
+	struct ebr_buf spare;
 	const void *src;
 	size_t bound, comp, src_len;
 	uint32_t payload_len;
@@ -442,9 +450,7 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	put_drops_by_type(w, &w->dbt_cur);
 	if (w->dbt_cur.err)
 		return w->dbt_cur.err;
-	if (!len && (!n_drops || (!memcmp(payload.drops, w->drops, sizeof(w->drops)) &&
-				  w->dbt_cur.len == w->dbt_last.len &&
-				  (!w->dbt_cur.len || !memcmp(w->dbt_cur.p, w->dbt_last.p, w->dbt_cur.len)))))
+	if (!len && (!n_drops || (!memcmp(payload.drops, w->drops, sizeof(w->drops)) && !dbt_changed(w))))
 		return 0; /* nothing new to say */
 	err = scan_records(records, len, &payload.s, w->seg_counts);
 	if (err) {
@@ -524,12 +530,9 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	for (unsigned t = 0; t <= EBR_T_MAX; t++)
 		w->type_counts[t] += w->seg_counts[t];
 	memcpy(w->drops, payload.drops, sizeof(w->drops));
-	{
-		struct ebr_buf t = w->dbt_last;
-
-		w->dbt_last = w->dbt_cur;
-		w->dbt_cur = t;
-	}
+	spare = w->dbt_last; /* what was just written is what the next segment compares with */
+	w->dbt_last = w->dbt_cur;
+	w->dbt_cur = spare;
 	w->seq++;
 	w->stats.n_segments++;
 	w->stats.n_records += payload.s.n_records;

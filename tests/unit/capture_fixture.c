@@ -181,7 +181,7 @@ uint64_t fx_drops_by_type(size_t seg, unsigned reason, unsigned type)
 
 static void set_fixture_dbt(struct ebr_writer *w, size_t seg)
 {
-	static uint64_t dbt[EBR_DROP_NR * EBR_DROP_TYPE_SLOTS];
+	uint64_t dbt[EBR_DROP_NR * EBR_DROP_TYPE_SLOTS];
 
 	for (unsigned d = 0; d < EBR_DROP_NR; d++)
 		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
