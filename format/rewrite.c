@@ -187,10 +187,10 @@ int ebr_rewrite__window_drops_by_type(struct ebr_reader *r, size_t first, size_t
 	int err;
 
 	memset(out, 0, (size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * sizeof(*out));
-	if (last >= ebr_reader__segment_count(r))
-		return 0;
+	if (last >= ebr_reader__segment_count(r) || first > last)
+		return 0; /* a window past every segment: nothing counted in it, as by reason */
 	err = segment_dbt(r, last, 0, out);
-	if (!err && first > 0 && first <= last)
+	if (!err && first > 0)
 		err = segment_dbt(r, first - 1, 1, out);
 	return err;
 }

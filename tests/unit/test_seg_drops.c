@@ -513,6 +513,20 @@ static void test_rewrites_carry_them(void **state)
 	assert_true(ebr_reader__segment(in, 6)->t_first >= so.to_ts);
 	assert_int_equal(ebr_capture__slice(in, out, &so, NULL), 0);
 	check_rewritten(e, out, 2, 5, 1, 1);
+	/* a window after the last event: nothing was counted in it, by reason or by type */
+	so.from_ts = ebr_reader__segment(in, N_SEGS - 1)->t_last + 1;
+	so.to_ts = 0;
+	assert_int_equal(ebr_capture__slice(in, out, &so, NULL), 0);
+	{
+		struct ebr_reader *r = ebr_reader__open(out);
+
+		assert_non_null(r);
+		assert_int_equal(ebr_reader__info(r)->n_records, 0);
+		assert_dbt(r, -1, 1);
+		for (unsigned d = 0; d < EBR_DROP_NR; d++)
+			assert_int_equal(ebr_reader__info(r)->drops[d], 0);
+		ebr_reader__close(r);
+	}
 	assert_int_equal(ebr_capture__redact(in, out, &ro, NULL), 0);
 	check_rewritten(e, out, 1, N_SEGS - 1, 1, -1);
 	two[0] = in;
