@@ -151,7 +151,16 @@ struct ebr_segment_disk {
 	uint32_t reserved;
 	uint64_t type_bitmap[2];
 	/* uint64_t drops[n_drops]: cumulative, by enum ebr_drop_reason */
+	/*
+	 * then, to the end of the payload, segment sections framed like the
+	 * trailer's (struct ebr_trailer_section_disk + data) and numbered like
+	 * them: DROPS_BY_TYPE, cumulative, when any count is non-zero.
+	 * docs/format.md section 7.2.
+	 */
 };
+
+/* A segment's DROPS_BY_TYPE section holds at most this many entries (reason x type slot). */
+#define EBR_SEG_DBT_MAX_ENTRIES (8u * 128u)
 
 enum ebr_trailer_section {
 	EBR_TRAILER_INDEX = 1,

@@ -369,6 +369,7 @@ static void header_opts(struct merge *m, struct ebr_writer_opts *wo, char *hosts
 	}
 }
 
+/* Set before the first segment: every segment of the merge carries the sums, by reason and by type. */
 static void sum_drops(struct merge *m)
 {
 	uint64_t *dbt = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*dbt));

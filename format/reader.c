@@ -482,6 +482,78 @@ static int load_index(struct ebr_reader *r, const char *p, size_t len)
 	return -EBADMSG;
 }
 
+/*
+ * The sections after a segment header's drop counters (format.md 7.2):
+ * the first DROPS_BY_TYPE section is copied into *out (malloc'd), at most
+ * EBR_SEG_DBT_MAX_ENTRIES entries of it. Unknown sections are skipped; a
+ * section that runs past the payload ends the walk, and the segment stays
+ * valid: these bytes are an addition 1.0 readers never looked at.
+ */
+static int segment_sections(const char *p, size_t len, struct ebr_drop_by_type_disk **out, size_t *n)
+{
+	for (size_t o = 0; len - o >= sizeof(struct ebr_trailer_section_disk);) {
+		struct ebr_trailer_section_disk sh;
+
+		memcpy(&sh, p + o, sizeof(sh));
+		o += sizeof(sh);
+		if (sh.len > len - o)
+			break;
+		if (sh.section == EBR_TRAILER_DROPS_BY_TYPE && !*out) {
+			size_t k = sh.len / sizeof(**out);
+
+			if (k > EBR_SEG_DBT_MAX_ENTRIES)
+				k = EBR_SEG_DBT_MAX_ENTRIES;
+			*out = malloc(k * sizeof(**out) + 1);
+			if (!*out)
+				return -ENOMEM;
+			memcpy(*out, p + o, k * sizeof(**out));
+			*n = k;
+		}
+		o += sh.len;
+	}
+	return 0;
+}
+
+int ebr_reader__segment_drops_by_type(struct ebr_reader *r, size_t i, struct ebr_drop_by_type_disk **out,
+				      size_t *n)
+{
+	struct ebr_block_prefix p;
+	struct ebr_segment_disk sd;
+	void *payload = NULL;
+	size_t len = 0, start = 0;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (i >= r->n_segs)
+		return -ENOENT;
+	/* read again rather than kept from opening: one segment's worth, not every segment's */
+	err = read_prefix(r, r->segs[i].info.offset, &p);
+	if (!err && p.block_type != EBR_BLOCK_SEGMENT)
+		err = -EBADMSG;
+	if (!err)
+		err = read_payload(r, r->segs[i].info.offset, &p, &payload, &len);
+	if (!err) {
+		memset(&sd, 0, sizeof(sd));
+		memcpy(&sd, payload, len < sizeof(sd) ? len : sizeof(sd));
+		start = sizeof(sd) + (size_t)sd.n_drops * 8;
+		if (len < sizeof(sd) || start > len)
+			err = -EBADMSG;
+	}
+	if (!err)
+		err = segment_sections((const char *)payload + start, len - start, out, n);
+	free(payload);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	if (err && err != -ENOMEM) /* it read when the file was opened: the file is changing under us */
+		pr_warn("%s: cannot read the header of segment %llu again (%s); its drops by type are not used",
+			r->path, (unsigned long long)r->segs[i].info.seq, strerror(-err));
+	return err;
+}
+
 /* 0: opened through the footer; <0: the caller falls back to scanning. */
 static int open_by_footer(struct ebr_reader *r)
 {
@@ -532,6 +604,9 @@ static void reset_contents(struct ebr_reader *r)
 		memset(r->type_counts, 0, (EBR_T_MAX + 1) * sizeof(*r->type_counts));
 	r->type_counts_known = 0;
 	memset(r->info.drops, 0, sizeof(r->info.drops));
+	free(r->dbt); /* a trailer that was read, then not used: the scan does not use it */
+	r->dbt = NULL;
+	r->n_dbt = 0;
 	r->info.ended_wall_ns = 0; /* only a trailer that was used may set it */
 }
 
@@ -624,6 +699,12 @@ struct ebr_reader *ebr_reader__open(const char *path)
 		err = scan_file(r, 8 + p.frame_len);
 		if (err)
 			goto fail;
+		/* counts are cumulative: the last segment kept has what a trailer would have said then */
+		if (r->n_segs) {
+			err = ebr_reader__segment_drops_by_type(r, r->n_segs - 1, &r->dbt, &r->n_dbt);
+			if (err == -ENOMEM)
+				goto fail;
+		}
 		pr_info("%s has no valid index: recovered %zu segments by scanning", path, r->n_segs);
 	}
 	r->t_last_max = calloc(r->n_segs ? r->n_segs : 1, sizeof(*r->t_last_max));

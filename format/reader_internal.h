@@ -44,6 +44,14 @@ struct ebr_reader {
 	int cgroups_built;
 };
 
+/*
+ * The DROPS_BY_TYPE entries in segment i's header (cumulative as of that
+ * segment), into *out (malloc'd, *n entries; NULL and 0 when it has none).
+ * The header is read from the file again, with its CRC.
+ */
+int ebr_reader__segment_drops_by_type(struct ebr_reader *r, size_t i, struct ebr_drop_by_type_disk **out,
+				      size_t *n);
+
 /* Read and decompress the records of segment i into *buf (grown as needed). */
 int ebr_reader__load_segment(struct ebr_reader *r, size_t i, void **cbuf, size_t *ccap,
 			     void **buf, size_t *cap, void *dctx);

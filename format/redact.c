@@ -346,17 +346,17 @@ static int redact_events(struct redact_run *x)
 	return ret ? ret : ebr_seg_out__flush(&x->out);
 }
 
-static void copy_drops_by_type(struct redact_run *x)
+/* The same events: the capture's drops by type stand as they are, in every segment and the trailer. */
+static int copy_drops_by_type(struct redact_run *x)
 {
 	uint64_t *dbt = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*dbt));
 
 	if (!dbt)
-		return;
-	for (unsigned d = 0; d < EBR_DROP_NR; d++)
-		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
-			dbt[d * EBR_DROP_TYPE_SLOTS + t] = ebr_reader__drops_by_type(x->r, d, t);
+		return -ENOMEM;
+	ebr_rewrite__drops_by_type(x->r, dbt);
 	ebr_writer__set_drops_by_type(x->w, dbt, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
 	free(dbt);
+	return 0;
 }
 
 int ebr_capture__redact(struct ebr_reader *r, const char *out_path, const struct ebr_redact_opts *opts,
@@ -387,7 +387,9 @@ int ebr_capture__redact(struct ebr_reader *r, const char *out_path, const struct
 	x.out.w = x.w;
 	/* the same events: the capture's drop totals stand as they are */
 	memcpy(x.out.drops, ebr_reader__info(r)->drops, sizeof(x.out.drops));
-	err = redact_meta(&x);
+	err = copy_drops_by_type(&x);
+	if (!err)
+		err = redact_meta(&x);
 	if (!err)
 		err = redact_events(&x);
 	if (!err) {
@@ -397,7 +399,6 @@ int ebr_capture__redact(struct ebr_reader *r, const char *out_path, const struct
 			err = ebr_writer__add_meta(x.w, EBR_META_DERIVED, x.meta.p, x.meta.len);
 	}
 	if (!err) {
-		copy_drops_by_type(&x);
 		err = ebr_writer__close(x.w);
 	} else {
 		ebr_writer__abandon(x.w);

@@ -35,6 +35,9 @@ struct repair {
 	uint64_t header_len;
 	uint64_t counts[EBR_T_MAX + 1];
 	uint64_t drops[EBR_DROP_NR];
+	size_t last_whole; /* index + 1 of the last segment whose data verified; 0: none */
+	struct ebr_drop_by_type_disk *dbt; /* for the trailer */
+	size_t n_dbt;
 	uint64_t raw_bytes;
 };
 
@@ -109,6 +112,32 @@ static int add_kept(struct repair *x, uint64_t off, uint64_t len, const struct e
 	return 0;
 }
 
+/*
+ * Drops by type for the new trailer, as of the same segment as the
+ * per-reason counters there (the last one kept): the old trailer's when it
+ * was read and that segment is the last, else those in that segment's
+ * header. A segment whose data is lost is dropped with its counters.
+ */
+static int collect_drops_by_type(struct repair *x)
+{
+	const struct ebr_reader *r = x->r;
+	int err;
+
+	if (!r->info.recovered && x->last_whole == r->n_segs) {
+		x->n_dbt = r->n_dbt;
+		x->dbt = malloc(r->n_dbt * sizeof(*x->dbt) + 1);
+		if (!x->dbt)
+			return -ENOMEM;
+		if (r->n_dbt)
+			memcpy(x->dbt, r->dbt, r->n_dbt * sizeof(*x->dbt));
+		return 0;
+	}
+	if (!x->last_whole)
+		return 0;
+	err = ebr_reader__segment_drops_by_type(x->r, x->last_whole - 1, &x->dbt, &x->n_dbt);
+	return err == -ENOMEM ? err : 0; /* a header that no longer reads: none (the reader said why) */
+}
+
 static int collect(struct repair *x)
 {
 	struct ebr_reader *r = x->r;
@@ -166,12 +195,15 @@ static int collect(struct repair *x)
 		for (unsigned d = 0; d < EBR_DROP_NR; d++)
 			if (s->info.drops[d] > x->drops[d])
 				x->drops[d] = s->info.drops[d];
+		x->last_whole = i + 1;
 	}
 	ZSTD_freeDCtx(dctx);
 	free(cbuf);
 	free(buf);
 	if (!err && x->n)
 		qsort(x->k, x->n, sizeof(*x->k), by_off);
+	if (!err)
+		err = collect_drops_by_type(x);
 	return err;
 }
 
@@ -248,8 +280,7 @@ static int build_tail(struct repair *x, uint64_t at, int in_place, struct ebr_bu
 	}
 	section(&trailer, EBR_TRAILER_TYPE_COUNTS, part.p, part.len);
 	section(&trailer, EBR_TRAILER_DROPS, x->drops, sizeof(x->drops));
-	if (!in->recovered && x->r->n_dbt) /* only a trailer that was read knows them */
-		section(&trailer, EBR_TRAILER_DROPS_BY_TYPE, x->r->dbt, x->r->n_dbt * sizeof(*x->r->dbt));
+	section(&trailer, EBR_TRAILER_DROPS_BY_TYPE, x->dbt, x->n_dbt * sizeof(*x->dbt));
 	sum.comp_bytes = at + out->len;
 	section(&trailer, EBR_TRAILER_SUMMARY, &sum, sizeof(sum));
 
@@ -467,6 +498,7 @@ out:
 		pr_err("out of memory while repairing %s", in_path);
 	ebr_reader__close(x.r);
 	free(x.k);
+	free(x.dbt);
 	if (report)
 		*report = x.rep;
 	return err;

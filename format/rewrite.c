@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "reader_internal.h"
 #include "rewrite.h"
 #include "seg_codec.h"
 
@@ -155,4 +156,48 @@ void ebr_rewrite__window_drops(const struct ebr_reader *r, size_t first, size_t 
 	}
 	for (unsigned d = 0; d < EBR_DROP_NR; d++)
 		out[d] = out[d] > before[d] ? out[d] - before[d] : 0;
+}
+
+/* Segment i's drops by type: stored into out, or (subtract) taken from it, never below 0. */
+static int segment_dbt(struct ebr_reader *r, size_t i, int subtract, uint64_t *out)
+{
+	struct ebr_drop_by_type_disk *d;
+	size_t n;
+	int err = ebr_reader__segment_drops_by_type(r, i, &d, &n);
+
+	if (err == -ENOMEM)
+		return err;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t *v;
+
+		if (d[k].reason >= EBR_DROP_NR || d[k].type >= EBR_DROP_TYPE_SLOTS)
+			continue;
+		v = &out[d[k].reason * EBR_DROP_TYPE_SLOTS + d[k].type];
+		if (!subtract)
+			*v = d[k].count;
+		else
+			*v = *v > d[k].count ? *v - d[k].count : 0;
+	}
+	free(d);
+	return 0; /* a header that no longer reads says nothing (the reader said so) */
+}
+
+int ebr_rewrite__window_drops_by_type(struct ebr_reader *r, size_t first, size_t last, uint64_t *out)
+{
+	int err;
+
+	memset(out, 0, (size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * sizeof(*out));
+	if (last >= ebr_reader__segment_count(r) || first > last)
+		return 0; /* a window past every segment: nothing counted in it, as by reason */
+	err = segment_dbt(r, last, 0, out);
+	if (!err && first > 0)
+		err = segment_dbt(r, first - 1, 1, out);
+	return err;
+}
+
+void ebr_rewrite__drops_by_type(const struct ebr_reader *r, uint64_t *out)
+{
+	for (unsigned d = 0; d < EBR_DROP_NR; d++)
+		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
+			out[d * EBR_DROP_TYPE_SLOTS + t] = ebr_reader__drops_by_type(r, d, t);
 }

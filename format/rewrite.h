@@ -48,5 +48,13 @@ int ebr_rewrite__copy_meta(struct ebr_reader *r, struct ebr_writer *w, const uns
 /* Drops counted between segments [first, last] of r: counters of last minus those before first. */
 void ebr_rewrite__window_drops(const struct ebr_reader *r, size_t first, size_t last,
 			       uint64_t out[EBR_DROP_NR]);
+/*
+ * The same for drops by type, out[reason * EBR_DROP_TYPE_SLOTS + slot]: the
+ * counts in segment last's header minus those in segment first - 1's (none
+ * where the writer of r did not put them in segment headers). 0 or -ENOMEM.
+ */
+int ebr_rewrite__window_drops_by_type(struct ebr_reader *r, size_t first, size_t last, uint64_t *out);
+/* Drops by type of the whole capture r (trailer, or the last segment kept), laid out the same way. */
+void ebr_rewrite__drops_by_type(const struct ebr_reader *r, uint64_t *out);
 
 #endif

@@ -245,13 +245,19 @@ static int write_derived(struct slice *s)
 	return err;
 }
 
-/* Drops of the segments the window overlaps; all of them when there is no window. */
-static void set_drops(struct slice *s)
+/*
+ * Drops of the segments the window overlaps; all of them when there is no
+ * window. They go into every segment of the slice (by reason and by type)
+ * and its trailer: set before the first segment is written.
+ */
+static int set_drops(struct slice *s)
 {
 	size_t n = ebr_reader__segment_count(s->r), first = 0, last = 0;
+	uint64_t *dbt;
+	int err = 0;
 
 	if (!n)
-		return;
+		return 0;
 	if (s->o.from_ts)
 		first = ebr_reader__seek_segment(s->r, s->o.from_ts);
 	for (size_t i = 0; i < n; i++) {
@@ -261,19 +267,18 @@ static void set_drops(struct slice *s)
 			last = i;
 	}
 	ebr_rewrite__window_drops(s->r, first, last, s->out.drops);
-}
-
-static void copy_drops_by_type(struct slice *s)
-{
-	uint64_t *dbt = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*dbt));
-
+	dbt = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*dbt));
 	if (!dbt)
-		return; /* the per-reason totals still hold */
-	for (unsigned d = 0; d < EBR_DROP_NR; d++)
-		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
-			dbt[d * EBR_DROP_TYPE_SLOTS + t] = ebr_reader__drops_by_type(s->r, d, t);
-	ebr_writer__set_drops_by_type(s->w, dbt, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
+		return -ENOMEM;
+	/* the whole capture: what the reader says (its trailer, or its last segment when recovered) */
+	if (!s->o.from_ts && !s->o.to_ts)
+		ebr_rewrite__drops_by_type(s->r, dbt);
+	else
+		err = ebr_rewrite__window_drops_by_type(s->r, first, last, dbt);
+	if (!err)
+		ebr_writer__set_drops_by_type(s->w, dbt, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
 	free(dbt);
+	return err;
 }
 
 int ebr_capture__slice(struct ebr_reader *r, const char *out_path, const struct ebr_slice_opts *opts,
@@ -308,8 +313,9 @@ int ebr_capture__slice(struct ebr_reader *r, const char *out_path, const struct 
 	memcpy(s.st.uuid, ebr_writer__uuid(s.w), 16);
 	s.out.w = s.w;
 	s.out.limit = s.o.segment_bytes;
-	set_drops(&s);
-	err = ebr_rewrite__copy_meta(r, s.w, skip);
+	err = set_drops(&s);
+	if (!err)
+		err = ebr_rewrite__copy_meta(r, s.w, skip);
 	if (!err)
 		err = copy_events(&s);
 	if (!err)
@@ -318,8 +324,6 @@ int ebr_capture__slice(struct ebr_reader *r, const char *out_path, const struct 
 		err = write_tables(&s);
 	if (!err)
 		err = write_derived(&s);
-	if (!err && !s.o.from_ts && !s.o.to_ts)
-		copy_drops_by_type(&s);
 	if (!err) {
 		err = ebr_writer__close(s.w);
 	} else {

@@ -37,8 +37,10 @@ struct ebr_writer {
 	size_t n_index, cap_index;
 	uint64_t *type_counts; /* [EBR_T_MAX + 1] */
 	uint64_t *seg_counts; /* [EBR_T_MAX + 1]: the segment being added, merged once it is written */
-	uint64_t *drops_by_type;
+	uint64_t *drops_by_type; /* [n_reasons][n_slots], cumulative: the trailer's and every later segment's */
 	unsigned n_reasons, n_slots;
+	struct ebr_buf seg_hdr; /* the segment block's payload being written; reused */
+	struct ebr_buf dbt_cur, dbt_last; /* DROPS_BY_TYPE entries of this segment, of the last one written */
 	uint64_t drops[EBR_DROP_NR];
 	struct ebr_writer_stats stats;
 	uint64_t seq;
@@ -56,6 +58,7 @@ _Static_assert(sizeof(struct ebr_schema_field_disk) == 48, "schema field");
 _Static_assert(sizeof(struct ebr_event_header) == 72, "event header");
 _Static_assert(EBR_DROP_REASONS == EBR_DROP_NR, "drop reasons");
 _Static_assert(sizeof(struct ebr_source_disk) == 344, "source entry");
+_Static_assert(EBR_SEG_DBT_MAX_ENTRIES == EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, "drops by type");
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -390,6 +393,36 @@ static int scan_records(const char *p, size_t len, struct ebr_segment_disk *s, u
 	return 0;
 }
 
+/*
+ * The non-zero per-type drop counts as DROPS_BY_TYPE entries, by reason
+ * then type slot. Only reasons with a counter and the recorder's 128 type
+ * slots exist on disk, so a segment carries at most
+ * EBR_SEG_DBT_MAX_ENTRIES of them (16 KiB); a recording has a few.
+ */
+static void put_drops_by_type(const struct ebr_writer *w, struct ebr_buf *b)
+{
+	unsigned nr = w->n_reasons < EBR_DROP_NR ? w->n_reasons : EBR_DROP_NR;
+	unsigned ns = w->n_slots < EBR_DROP_TYPE_SLOTS ? w->n_slots : EBR_DROP_TYPE_SLOTS;
+
+	for (unsigned r = 0; w->drops_by_type && r < nr; r++)
+		for (unsigned t = 0; t < ns; t++) {
+			struct ebr_drop_by_type_disk d = {
+				.reason = (uint16_t)r,
+				.type = (uint16_t)t,
+				.count = w->drops_by_type[(size_t)r * w->n_slots + t],
+			};
+			if (d.count)
+				ebr_buf__put(b, &d, sizeof(d));
+		}
+}
+
+/* Whether the segment being added says other drops by type than the last one written. */
+static int dbt_changed(const struct ebr_writer *w)
+{
+	return w->dbt_cur.len != w->dbt_last.len ||
+	       (w->dbt_cur.len && memcmp(w->dbt_cur.p, w->dbt_last.p, w->dbt_cur.len));
+}
+
 int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t len,
 			    const uint64_t *drops, unsigned n_drops)
 {
@@ -398,6 +431,7 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		uint64_t drops[EBR_DROP_NR];
 	} payload;
 	struct ebr_index_entry_disk ie = {0};
+	struct ebr_buf spare;
 	const void *src;
 	size_t bound, comp, src_len;
 	uint32_t payload_len;
@@ -412,7 +446,11 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 		n_drops = EBR_DROP_NR;
 	if (n_drops)
 		memcpy(payload.drops, drops, n_drops * sizeof(*drops));
-	if (!len && (!n_drops || !memcmp(payload.drops, w->drops, sizeof(w->drops))))
+	w->dbt_cur.len = 0;
+	put_drops_by_type(w, &w->dbt_cur);
+	if (w->dbt_cur.err)
+		return w->dbt_cur.err;
+	if (!len && (!n_drops || (!memcmp(payload.drops, w->drops, sizeof(w->drops)) && !dbt_changed(w))))
 		return 0; /* nothing new to say */
 	err = scan_records(records, len, &payload.s, w->seg_counts);
 	if (err) {
@@ -451,7 +489,23 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	payload.s.comp_size = (uint32_t)comp;
 	payload.s.n_drops = EBR_DROP_NR;
 	payload.s.data_crc32c = ebr_crc32c(0, w->cbuf, comp);
-	payload_len = sizeof(payload);
+	/*
+	 * The per-type counts ride in every segment, after the per-reason
+	 * ones, so a capture cut short (recorder killed, disk full) keeps them
+	 * as of its last whole segment: older readers skip these bytes.
+	 */
+	w->seg_hdr.len = 0;
+	ebr_buf__put(&w->seg_hdr, &payload, sizeof(payload));
+	if (w->dbt_cur.len) {
+		struct ebr_trailer_section_disk sh = { .section = EBR_TRAILER_DROPS_BY_TYPE,
+						       .len = (uint32_t)w->dbt_cur.len };
+
+		ebr_buf__put(&w->seg_hdr, &sh, sizeof(sh));
+		ebr_buf__put(&w->seg_hdr, w->dbt_cur.p, w->dbt_cur.len);
+	}
+	if (w->seg_hdr.err)
+		return w->seg_hdr.err;
+	payload_len = (uint32_t)w->seg_hdr.len;
 
 	ie.offset = w->off;
 	ie.t_first = payload.s.t_first;
@@ -463,7 +517,7 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	ie.raw_size = (uint32_t)len;
 	ie.block_type = EBR_BLOCK_SEGMENT;
 
-	err = emit_block(w, EBR_BLOCK_SEGMENT, 0, &payload, payload_len, payload_len);
+	err = emit_block(w, EBR_BLOCK_SEGMENT, 0, w->seg_hdr.p, payload_len, payload_len);
 	if (!err)
 		err = emit(w, w->cbuf, comp);
 	if (err)
@@ -476,6 +530,9 @@ int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t le
 	for (unsigned t = 0; t <= EBR_T_MAX; t++)
 		w->type_counts[t] += w->seg_counts[t];
 	memcpy(w->drops, payload.drops, sizeof(w->drops));
+	spare = w->dbt_last; /* what was just written is what the next segment compares with */
+	w->dbt_last = w->dbt_cur;
+	w->dbt_cur = spare;
 	w->seq++;
 	w->stats.n_segments++;
 	w->stats.n_records += payload.s.n_records;
@@ -493,15 +550,20 @@ void ebr_writer__set_drops_by_type(struct ebr_writer *w, const uint64_t *counts,
 				   unsigned n_slots)
 {
 	size_t n = (size_t)n_reasons * n_slots;
-	uint64_t *copy = malloc(n * sizeof(*copy));
+	uint64_t *copy = w->drops_by_type;
 
-	if (!copy)
-		return; /* the per-reason totals in segment headers still hold */
-	memcpy(copy, counts, n * sizeof(*copy));
-	free(w->drops_by_type);
-	w->drops_by_type = copy;
-	w->n_reasons = n_reasons;
-	w->n_slots = n_slots;
+	/* the recorder's writer thread calls this before every segment: the same size, no allocation */
+	if (!copy || n_reasons != w->n_reasons || n_slots != w->n_slots) {
+		copy = malloc(n ? n * sizeof(*copy) : 1);
+		if (!copy)
+			return; /* the per-reason totals in segment headers still hold */
+		free(w->drops_by_type);
+		w->drops_by_type = copy;
+		w->n_reasons = n_reasons;
+		w->n_slots = n_slots;
+	}
+	if (n)
+		memcpy(copy, counts, n * sizeof(*copy));
 }
 
 const struct ebr_writer_stats *ebr_writer__stats(const struct ebr_writer *w)
@@ -552,16 +614,7 @@ static int build_trailer(struct ebr_writer *w, struct ebr_buf *b)
 	gb_section(b, EBR_TRAILER_TYPE_COUNTS, part.p, part.len);
 	gb_section(b, EBR_TRAILER_DROPS, w->drops, sizeof(w->drops));
 	part.len = 0;
-	for (unsigned r = 0; w->drops_by_type && r < w->n_reasons; r++)
-		for (unsigned t = 0; t < w->n_slots; t++) {
-			struct ebr_drop_by_type_disk d = {
-				.reason = (uint16_t)r,
-				.type = (uint16_t)t,
-				.count = w->drops_by_type[(size_t)r * w->n_slots + t],
-			};
-			if (d.count)
-				ebr_buf__put(&part, &d, sizeof(d));
-		}
+	put_drops_by_type(w, &part);
 	gb_section(b, EBR_TRAILER_DROPS_BY_TYPE, part.p, part.len);
 	gb_section(b, EBR_TRAILER_SUMMARY, &sum, sizeof(sum));
 	free(part.p);
@@ -577,6 +630,9 @@ static void writer_free(struct ebr_writer *w)
 	free(w->type_counts);
 	free(w->seg_counts);
 	free(w->drops_by_type);
+	ebr_buf__free(&w->seg_hdr);
+	ebr_buf__free(&w->dbt_cur);
+	ebr_buf__free(&w->dbt_last);
 	free(w->name);
 	free(w);
 }

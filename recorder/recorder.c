@@ -214,11 +214,17 @@ static void snapshot_drops(struct ebr_recorder *r, uint64_t *totals)
 	memcpy(totals, r->stats.drops, sizeof(r->stats.drops));
 }
 
-static void close_segment(struct ebr_recorder *r)
+/* The counters the segment being handed over carries: by reason and by type, of one moment. */
+static void snapshot_segment_drops(struct ebr_recorder *r)
 {
 	snapshot_drops(r, r->cur->drops);
 	memcpy(r->cur->drop_slots, r->drop_slots,
 	       (size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * sizeof(*r->drop_slots));
+}
+
+static void close_segment(struct ebr_recorder *r)
+{
+	snapshot_segment_drops(r);
 	seg_queue__put(&r->q, r->cur);
 	r->cur = seg_queue__get(&r->q);
 	r->seg_opened_ns = mono_ns();
@@ -1078,7 +1084,7 @@ int ebr_recorder__stop(struct ebr_recorder *r)
 		snapshot_drops(r, totals);
 		return 0;
 	}
-	snapshot_drops(r, r->cur->drops);
+	snapshot_segment_drops(r);
 	seg_queue__put(&r->q, r->cur);
 	r->cur = NULL;
 	err = seg_queue__finish(&r->q);

@@ -60,6 +60,9 @@ static void *writer_main(void *arg)
 
 			if (q->transform && len)
 				err = q->transform(q->ctx, b->data, b->len, &recs, &len);
+			/* by type as of the same moment as by reason: both go into this segment's header */
+			if (!err)
+				ebr_writer__set_drops_by_type(q->w, b->drop_slots, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
 			if (!err)
 				err = ebr_writer__add_segment(q->w, recs, len, b->drops, EBR_DROP_NR);
 			if (!err)

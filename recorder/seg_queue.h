@@ -19,8 +19,8 @@ struct ebr_writer;
 struct seg_buf {
 	char *data;
 	size_t len, cap;
-	uint64_t drops[EBR_DROP_NR];
-	uint64_t *drop_slots; /* [EBR_DROP_NR * EBR_DROP_TYPE_SLOTS], as of this segment */
+	uint64_t drops[EBR_DROP_NR]; /* cumulative by reason, as of this segment */
+	uint64_t *drop_slots; /* [EBR_DROP_NR * EBR_DROP_TYPE_SLOTS], the same moment's by type */
 	struct seg_buf *next;
 };
 

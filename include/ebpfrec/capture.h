@@ -71,7 +71,14 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
  */
 int ebr_writer__add_segment(struct ebr_writer *w, const void *records, size_t len,
 			    const uint64_t *drops, unsigned n_drops);
-/* Cumulative drop counts per [reason][type slot], kept for the trailer. */
+/*
+ * Cumulative drop counts per [reason][type slot] (counts[reason * n_slots +
+ * slot]), as of the next segment: the non-zero ones (reasons below 8, slots
+ * below 128) are written into the header of every segment added after this
+ * call, so a capture cut short keeps them as of its last whole segment, and
+ * into the trailer. Set them before each segment's add_segment, together
+ * with the per-reason counters that segment carries.
+ */
 void ebr_writer__set_drops_by_type(struct ebr_writer *w, const uint64_t *counts,
 				   unsigned n_reasons, unsigned n_slots);
 const struct ebr_writer_stats *ebr_writer__stats(const struct ebr_writer *w);
@@ -163,7 +170,11 @@ int ebr_reader__meta_records(const struct ebr_reader *r, unsigned kind,
 
 /* Event counts per type: from the trailer, or counted on first use when the file was recovered. */
 uint64_t ebr_reader__type_count(struct ebr_reader *r, unsigned type);
-/* Drops per reason and type, from the trailer. */
+/*
+ * Drops per reason and type: from the trailer, or, in a capture opened by
+ * the recovery scan, as of the last segment kept (0 where its writer did
+ * not record them in segments).
+ */
 uint64_t ebr_reader__drops_by_type(const struct ebr_reader *r, unsigned reason, unsigned type);
 
 /* The capture's cgroup table: container and pod of a cgroup id. Strings are never NULL. */

@@ -4,7 +4,10 @@
  * - SIGKILL at 20 random moments under load (EBR_KILL_RUNS to change): every
  *   whole segment reads, whatever was lost is only the block being written
  *   at the end, `info` says RECOVERED and how much was kept, and `repair`
- *   makes a copy that opens through its index with the same events;
+ *   makes a copy that opens through its index with the same events; every
+ *   other run under a rate limit, and in every run the drops by type (in
+ *   the reader, in `info`, in the repaired copy) add up to the per-reason
+ *   totals of the last whole segment;
  * - a full disk (a 2 MiB tmpfs): a clear message, exit status 1, a capture
  *   closed at its last whole segment holding every event the recorder says
  *   it wrote, the rest counted as lost (writer backlog);
@@ -127,13 +130,61 @@ static uint64_t read_all_checked(struct ebr_reader *r)
 	return n;
 }
 
+/*
+ * For each reason the kernel counts by type, r's drops by type add up to
+ * its per-reason total, and `info` (out) says so on the reason's line:
+ * "  rate limited   297551  syscall=297551". Returns the rate-limited total.
+ */
+static uint64_t assert_drops_add_up(struct ebr_reader *r, const char *out, const char *what)
+{
+	const struct ebr_capture_info *in = ebr_reader__info(r);
+
+	for (unsigned d = 0; d <= EBR_DROP_TRUNCATED; d++) {
+		uint64_t sum = 0, shown = 0, total = 0;
+		char key[64];
+		const char *line, *end;
+
+		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
+			sum += ebr_reader__drops_by_type(r, d, t);
+		if (sum != in->drops[d])
+			fail_msg("%s: %s: %llu by type, %llu in all", what, ebr_drop_reason__name(d),
+				 (unsigned long long)sum, (unsigned long long)in->drops[d]);
+		if (!out || !in->drops[d])
+			continue;
+		snprintf(key, sizeof(key), "\n  %s ", ebr_drop_reason__name(d));
+		line = strstr(out, key);
+		if (!line)
+			fail_msg("%s: info has no line for %s:\n%s", what, ebr_drop_reason__name(d), out);
+		line += strlen(key);
+		end = strchr(line, '\n');
+		total = strtoull(line, (char **)&line, 10);
+		while (line && line < end && (line = strchr(line, '=')) && line < end)
+			shown += strtoull(line + 1, (char **)&line, 10);
+		if (total != in->drops[d] || shown != total)
+			fail_msg("%s: info says %llu %s, %llu of them by type:\n%s", what, (unsigned long long)total,
+				 ebr_drop_reason__name(d), (unsigned long long)shown, out);
+	}
+	return in->drops[EBR_DROP_RATE_LIMITED];
+}
+
+static pid_t sigkill_load; /* stopped by the teardown when an assertion leaves test_sigkill early */
+
+static int stop_sigkill_load(void **state)
+{
+	(void)state;
+	if (sigkill_load > 0)
+		stop(sigkill_load);
+	sigkill_load = 0;
+	return 0;
+}
+
 static void test_sigkill(void **state)
 {
 	const char *env = getenv("EBR_KILL_RUNS");
-	int runs = env ? atoi(env) : 20, no_file = 0, no_header = 0, killed_writing = 0;
+	int runs = env ? atoi(env) : 20, no_file = 0, no_header = 0, killed_writing = 0, limited_runs = 0;
 	uint64_t segs = 0, recs = 0;
 	unsigned seed = (unsigned)time(NULL);
-	pid_t load = start_load(200000);
+	pid_t load = sigkill_load = start_load(200000);
 
 	(void)state;
 	srand(seed);
@@ -149,8 +200,8 @@ static void test_sigkill(void **state)
 
 		snprintf(path, sizeof(path), "%s/kill-%02d.ebc", dir, i);
 		snprintf(fixed, sizeof(fixed), "%s/kill-%02d-fixed.ebc", dir, i);
-		snprintf(cmd, sizeof(cmd), "exec %s record -q -P process,syscall --segment-time 100ms -o %s 2>/dev/null",
-			 ebpfrec, path);
+		snprintf(cmd, sizeof(cmd), "exec %s record -q -P process,syscall --segment-time 100ms %s-o %s 2>/dev/null",
+			 ebpfrec, i % 2 ? "--rate syscall=20000 " : "", path);
 		rec = spawn_sh(cmd);
 		usleep((useconds_t)delay_ms * 1000);
 		kill(rec, SIGKILL);
@@ -187,6 +238,8 @@ static void test_sigkill(void **state)
 			 (unsigned long long)info->n_segments);
 		if (!strstr(out, want))
 			fail_msg("run %d: info does not say '%s':\n%s", i, want, out);
+		/* drops by type survive the kill: those of the last whole segment */
+		limited_runs += assert_drops_add_up(r, out, "recovered") > 0;
 		/* repair: a copy that opens through its index, with the same events */
 		snprintf(cmd, sizeof(cmd), "%s repair %s -o %s >/dev/null 2>&1", ebpfrec, path, fixed);
 		assert_int_equal(system(cmd), 0);
@@ -195,6 +248,15 @@ static void test_sigkill(void **state)
 		assert_int_equal(ebr_reader__info(rf)->recovered, 0);
 		assert_int_equal(ebr_reader__info(rf)->n_segments, info->n_segments);
 		assert_int_equal(read_all_checked(rf), n);
+		/* and repair writes them into the copy's trailer */
+		for (unsigned d = 0; d < EBR_DROP_NR; d++) {
+			assert_int_equal(ebr_reader__info(rf)->drops[d], info->drops[d]);
+			for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
+				assert_int_equal(ebr_reader__drops_by_type(rf, d, t), ebr_reader__drops_by_type(r, d, t));
+		}
+		print_message("kill %2d: %llu rate limited, %llu filtered in kernel, all by type\n", i,
+			      (unsigned long long)info->drops[EBR_DROP_RATE_LIMITED],
+			      (unsigned long long)info->drops[EBR_DROP_FILTERED_KERNEL]);
 		print_message("kill %2d after %4d ms: %3llu segments, %7llu events recovered%s\n", i, delay_ms,
 			      (unsigned long long)info->n_segments, (unsigned long long)n,
 			      info->bytes_lost ? ", a cut block at the end" : "");
@@ -204,10 +266,14 @@ static void test_sigkill(void **state)
 		unlink(fixed);
 	}
 	stop(load);
+	sigkill_load = 0;
 	print_message("%d kills: %llu segments and %llu events recovered and repaired; %d killed mid-block, "
 		      "%d before the file, %d in its header\n",
 		      runs, (unsigned long long)segs, (unsigned long long)recs, killed_writing, no_file, no_header);
 	assert_true(segs > 0);
+	/* the rate limit did drop, and the drops were counted by type in what was recovered */
+	if (runs >= 4)
+		assert_true(limited_runs > 0);
 }
 
 static uint64_t json_drop(const char *path, const char *reason)
@@ -273,6 +339,7 @@ static void test_disk_full(void **state)
 		assert_int_equal(ebr_reader__info(r)->recovered, 1);
 		assert_int_equal(ebr_reader__info(r)->bytes_lost, 0);
 	}
+	assert_drops_add_up(r, NULL, "disk full");
 	/* nothing it had written is lost */
 	assert_true(held > 0);
 	assert_int_equal(ebr_reader__info(r)->n_records, held);
@@ -388,7 +455,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_stop_signals),
 		cmocka_unit_test(test_sigpipe),
 		cmocka_unit_test(test_disk_full),
-		cmocka_unit_test(test_sigkill),
+		cmocka_unit_test_teardown(test_sigkill, stop_sigkill_load),
 	};
 	const char *why = bpf_unavailable_reason();
 	char cmd[300];

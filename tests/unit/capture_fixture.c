@@ -165,6 +165,30 @@ size_t fx_append_record(struct ebr_buf *b, struct fx_rng *r, uint64_t ts, uint32
 	return off;
 }
 
+uint64_t fx_drops_by_type(size_t seg, unsigned reason, unsigned type)
+{
+	uint64_t total = (seg + 1) * (reason + 1);
+	uint64_t open = seg / 2, folded = reason == EBR_DROP_RATE_LIMITED ? seg / 3 : 0;
+
+	if (reason > EBR_DROP_TRUNCATED)
+		return 0;
+	if (type == EBR_T_OPEN)
+		return open;
+	if (type == EBR_DROP_TYPE_SLOTS - 1)
+		return folded;
+	return type == EBR_T_SYSCALL ? total - open - folded : 0;
+}
+
+static void set_fixture_dbt(struct ebr_writer *w, size_t seg)
+{
+	uint64_t dbt[EBR_DROP_NR * EBR_DROP_TYPE_SLOTS];
+
+	for (unsigned d = 0; d < EBR_DROP_NR; d++)
+		for (unsigned t = 0; t < EBR_DROP_TYPE_SLOTS; t++)
+			dbt[d * EBR_DROP_TYPE_SLOTS + t] = fx_drops_by_type(seg, d, t);
+	ebr_writer__set_drops_by_type(w, dbt, EBR_DROP_NR, EBR_DROP_TYPE_SLOTS);
+}
+
 int fx_capture__build(struct fx_capture *c, const char *path, const struct fx_opts *o)
 {
 	static const uint8_t uuid[16] = { 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78,
@@ -225,6 +249,8 @@ int fx_capture__build(struct fx_capture *c, const char *path, const struct fx_op
 		assert_int_equal(c->recs.err, 0);
 		for (unsigned d = 0; d < EBR_DROP_REASONS; d++)
 			drops[d] = (s + 1) * (d + 1);
+		if (o->drops_by_type)
+			set_fixture_dbt(w, s);
 		err = ebr_writer__add_segment(w, c->recs.p + start, c->recs.len - start, drops,
 					      EBR_DROP_REASONS);
 	}

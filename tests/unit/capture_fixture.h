@@ -40,6 +40,7 @@ struct fx_opts {
 	int no_trailer; /* abandon: no trailer or footer, as after a crash */
 	int no_schema; /* do not store the schema */
 	unsigned segment_encoding; /* ebr_writer_opts.segment_encoding */
+	int drops_by_type; /* set fx_drops_by_type(segment, ...) before each segment */
 };
 
 struct fx_capture {
@@ -50,6 +51,14 @@ struct fx_capture {
 	size_t *seg_rec; /* [n_segs + 1]: index of each segment's first record */
 	uint64_t *drops; /* [n_segs * EBR_DROP_REASONS]: cumulative, as written */
 };
+
+/*
+ * The cumulative drops by type the fixture sets with segment seg (with
+ * opts.drops_by_type): for reasons 0..4 they add up to the segment's
+ * per-reason counter, (seg + 1) * (reason + 1), over syscall, open and the
+ * folded slot 127, which appear as the segments go; reasons 5..7 have none.
+ */
+uint64_t fx_drops_by_type(size_t seg, unsigned reason, unsigned type);
 
 /* Write a capture at path; c receives what was written. 0 or -errno. */
 int fx_capture__build(struct fx_capture *c, const char *path, const struct fx_opts *o);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * What a newer writer may put in a capture of the same major version (new
- * block types, metadata kinds, trailer sections, event types, longer
- * entries) is read past; a newer major version is refused by name.
+ * block types, metadata kinds, trailer sections, sections after a segment
+ * header's drop counters, event types, longer entries) is read past; a
+ * newer major version is refused by name.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -557,6 +558,119 @@ static void test_records_labelled_columns(void **state)
 	check_segment_relabelled(state, 1, "does not decompress; its 50 events are lost");
 }
 
+static void put_dbt(struct ebr_buf *b, uint16_t reason, uint16_t type, uint64_t count)
+{
+	struct ebr_drop_by_type_disk d = { .reason = reason, .type = type, .count = count };
+
+	ebr_buf__put(b, &d, sizeof(d));
+}
+
+/*
+ * The last segment's header with ext inserted after its drop counters (and
+ * n_drops raised by extra_drops, whose counters lead ext), the block's
+ * lengths and CRC made good: a header as a later writer may write it.
+ */
+static char *grown_segment(struct compat_fixture *f, const struct ebr_buf *ext, unsigned extra_drops,
+			   size_t *len)
+{
+	uint64_t off = f->seg_off[N_SEGS - 1];
+	size_t at = off + EBR_BLOCK_PREFIX_SIZE + sizeof(struct ebr_segment_disk) + 8 * EBR_DROP_REASONS;
+	char *file = fx_splice(f->file, f->file_len, at, ext->p, ext->len, len);
+	struct ebr_block_prefix p;
+	struct ebr_segment_disk sd;
+
+	memcpy(&p, file + off, sizeof(p));
+	memcpy(&sd, file + off + sizeof(p), sizeof(sd));
+	assert_int_equal(p.frame_len - (EBR_BLOCK_PREFIX_SIZE - 8), sizeof(sd) + 8 * EBR_DROP_REASONS);
+	sd.n_drops += extra_drops;
+	memcpy(file + off + sizeof(p), &sd, sizeof(sd));
+	p.frame_len += ext->len;
+	p.body_len += ext->len;
+	p.crc32c = ebr_crc32c(0, file + off + sizeof(p), p.frame_len - (EBR_BLOCK_PREFIX_SIZE - 8));
+	memcpy(file + off, &p, sizeof(p));
+	return file;
+}
+
+/*
+ * Sections after a segment header's drop counters (format.md 7.2), as this
+ * version writes them and as later ones may: read through the index (the
+ * trailer's drops by type stand) and, cut before the trailer, by the scan
+ * (the last segment's stand). Unknown sections are skipped, only the first
+ * DROPS_BY_TYPE counts, a section running past the header ends the walk,
+ * and bytes that are no section at all are ignored: the records, the
+ * per-reason counters and the segment itself are never lost to them.
+ */
+static void test_segment_sections(void **state)
+{
+	struct compat_fixture *f = *state;
+	const uint64_t *drops = f->c.drops + (N_SEGS - 1) * EBR_DROP_REASONS;
+
+	for (int variant = 0; variant < 4; variant++) {
+		struct ebr_buf ext = { 0 }, dbt = { 0 }, junk = { 0 };
+		uint64_t toff, extra = 77;
+		unsigned extra_drops = 0;
+		size_t len, tlen;
+		char *file;
+		struct ebr_reader *r;
+
+		ebr_buf__put(&junk, NULL, 24);
+		memset(junk.p, 0x5a, junk.len);
+		put_dbt(&dbt, EBR_DROP_RINGBUF_FULL, EBR_T_SYSCALL, 7);
+		put_dbt(&dbt, EBR_DROP_RATE_LIMITED, 127, 9);
+		switch (variant) {
+		case 0: /* as written now */
+			put_section(&ext, EBR_TRAILER_DROPS_BY_TYPE, dbt.p, dbt.len);
+			break;
+		case 1: /* a later writer's: new sections around it, a second one ignored, a broken end */
+			put_section(&ext, 99, junk.p, junk.len);
+			put_section(&ext, EBR_TRAILER_DROPS_BY_TYPE, dbt.p, dbt.len);
+			dbt.len = 0;
+			put_dbt(&dbt, EBR_DROP_RINGBUF_FULL, EBR_T_EXEC, 1000);
+			put_section(&ext, EBR_TRAILER_DROPS_BY_TYPE, dbt.p, dbt.len);
+			put_section(&ext, 55, NULL, 0);
+			{
+				struct ebr_trailer_section_disk past = { .section = 56, .len = 4096 };
+
+				ebr_buf__put(&ext, &past, sizeof(past));
+				ebr_buf__put(&ext, junk.p, 3);
+			}
+			break;
+		case 2: /* a ninth drop reason: the sections follow drops[9] */
+			ebr_buf__put(&ext, &extra, sizeof(extra));
+			put_section(&ext, EBR_TRAILER_DROPS_BY_TYPE, dbt.p, dbt.len);
+			extra_drops = 1;
+			break;
+		default: /* trailing bytes that are no section */
+			ebr_buf__put(&ext, junk.p, 5);
+			break;
+		}
+		assert_int_equal(ext.err, 0);
+		file = grown_segment(f, &ext, extra_drops, &len);
+		fx_write_file(f->path, file, len);
+		r = open_all(f, 0);
+		for (unsigned d = 0; d < EBR_DROP_REASONS; d++)
+			assert_int_equal(ebr_reader__info(r)->drops[d], drops[d]);
+		/* the fixture's trailer has none: it wins */
+		assert_int_equal(ebr_reader__drops_by_type(r, EBR_DROP_RINGBUF_FULL, EBR_T_SYSCALL), 0);
+		ebr_reader__close(r);
+
+		free(fx_trailer(file, len, &toff, &tlen));
+		fx_write_file(f->path, file, toff);
+		r = open_all(f, 1);
+		for (unsigned d = 0; d < EBR_DROP_REASONS; d++)
+			assert_int_equal(ebr_reader__info(r)->drops[d], drops[d]);
+		assert_int_equal(ebr_reader__drops_by_type(r, EBR_DROP_RINGBUF_FULL, EBR_T_SYSCALL),
+				 variant < 3 ? 7 : 0);
+		assert_int_equal(ebr_reader__drops_by_type(r, EBR_DROP_RATE_LIMITED, 127), variant < 3 ? 9 : 0);
+		assert_int_equal(ebr_reader__drops_by_type(r, EBR_DROP_RINGBUF_FULL, EBR_T_EXEC), 0);
+		ebr_reader__close(r);
+		free(file);
+		ebr_buf__free(&ext);
+		ebr_buf__free(&dbt);
+		ebr_buf__free(&junk);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_grown_trailer),
 		cmocka_unit_test(test_unknown_segment_encoding),
 		cmocka_unit_test(test_records_labelled_columns),
+		cmocka_unit_test(test_segment_sections),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
