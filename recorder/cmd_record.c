@@ -660,6 +660,8 @@ static void publisher_init(struct publisher *p, const struct record_args *a, uin
 	p->keep = a->stats_file;
 	mkdir(REC_STATS_DIR, 0755);
 	snprintf(p->path, sizeof(p->path), "%s/%d.json", REC_STATS_DIR, (int)getpid());
+	unlink(p->path); /* a killed recorder's, whose pid this process was given */
+	p->cur.proc_start_ticks = rec_proc_start_ticks((uint32_t)getpid());
 	snprintf(p->cur.output, sizeof(p->cur.output), "%s", a->ro.output ? a->ro.output : "");
 	p->cur.started_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
 }

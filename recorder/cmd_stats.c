@@ -34,11 +34,6 @@ static void usage(FILE *out)
 		     "exit status: 0 when at least one recorder was shown, 1 when none runs.\n");
 }
 
-static int alive(uint32_t pid)
-{
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
 static void show(const struct rec_snapshot *s, int json)
 {
 	char line[512];
@@ -75,8 +70,8 @@ static int show_all(long only_pid, int json)
 		snprintf(path, sizeof(path), "%s/%s", REC_STATS_DIR, de->d_name);
 		if (rec_snapshot__load(&s, path) || (only_pid && s.pid != (uint32_t)only_pid))
 			continue;
-		if (!alive(s.pid))
-			continue; /* left behind by a recorder that was killed */
+		if (!rec_snapshot__is_live(&s))
+			continue; /* left behind by a recorder that was killed (its pid maybe reused) */
 		show(&s, json);
 		shown++;
 	}

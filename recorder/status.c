@@ -78,6 +78,7 @@ static struct json_object *to_json(const struct rec_snapshot *s)
 	json_object_object_add(o, "output", json_object_new_string(s->output));
 	json_object_object_add(o, "current_file", json_object_new_string(s->current_file));
 	json_object_object_add(o, "started_wall_ns", json_object_new_int64((int64_t)s->started_wall_ns));
+	json_object_object_add(o, "proc_start_ticks", json_object_new_int64((int64_t)s->proc_start_ticks));
 	json_object_object_add(o, "elapsed_s", json_object_new_double(s->elapsed_s));
 	json_object_object_add(o, "events", json_object_new_int64((int64_t)s->events));
 	json_object_object_add(o, "events_per_s", json_object_new_double(s->rate));
@@ -179,6 +180,7 @@ int rec_snapshot__load(struct rec_snapshot *s, const char *path)
 	get_s(o, "output", s->output, sizeof(s->output));
 	get_s(o, "current_file", s->current_file, sizeof(s->current_file));
 	s->started_wall_ns = get_u64(o, "started_wall_ns");
+	s->proc_start_ticks = get_u64(o, "proc_start_ticks");
 	s->elapsed_s = get_d(o, "elapsed_s");
 	s->rate = get_d(o, "events_per_s");
 	s->events = get_u64(o, "events");
@@ -217,4 +219,38 @@ int rec_snapshot__load(struct rec_snapshot *s, const char *path)
 	}
 	json_object_put(o);
 	return 0;
+}
+
+uint64_t rec_proc_start_ticks(uint32_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: fields are counted after its last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &ticks) != 1)
+		return 0;
+	return ticks;
+}
+
+int rec_snapshot__is_live(const struct rec_snapshot *s)
+{
+	uint64_t now = rec_proc_start_ticks(s->pid);
+
+	if (!now)
+		return 0; /* no such process (or no /proc: nothing to show) */
+	/* a file from before this field existed cannot be checked: the pid being alive must do */
+	return !s->proc_start_ticks || s->proc_start_ticks == now;
 }

@@ -20,6 +20,8 @@ struct rec_snapshot {
 	char output[512];
 	char current_file[512];
 	uint64_t started_wall_ns;
+	/* the recorder's start time in clock ticks since boot (/proc/PID/stat): pids are reused */
+	uint64_t proc_start_ticks;
 	double elapsed_s;
 	double rate; /* events/s since the previous snapshot */
 	uint64_t events;
@@ -41,6 +43,14 @@ void rec_snapshot__line(const struct rec_snapshot *s, char *buf, size_t len);
 /* Written to path atomically (temp file + rename), mode 0644. */
 int rec_snapshot__save(const struct rec_snapshot *s, const char *path);
 int rec_snapshot__load(struct rec_snapshot *s, const char *path);
+/* Start time of process pid in clock ticks since boot (field 22 of /proc/PID/stat); 0 if unknown. */
+uint64_t rec_proc_start_ticks(uint32_t pid);
+/*
+ * Whether s was written by the process now running as s->pid: a recorder
+ * killed without cleaning up leaves its file behind, and its pid may have
+ * been given to another process (another recorder, even) since.
+ */
+int rec_snapshot__is_live(const struct rec_snapshot *s);
 /* The snapshot as JSON, for `ebpfrec stats --json`. */
 void rec_snapshot__print_json(const struct rec_snapshot *s, FILE *out);
 

@@ -188,6 +188,34 @@ static void test_stats_from_another_process(void **state)
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 }
 
+/*
+ * A recorder killed with SIGKILL leaves its stats file behind, and its pid
+ * is soon another process's: stats must not show the dead recorder's
+ * figures for it (pid reuse made the test above see another run's 205,087
+ * events once).
+ */
+static void test_stats_ignores_stale_file(void **state)
+{
+	char path[300], cmd[400];
+	pid_t other;
+	FILE *f;
+
+	(void)state;
+	other = spawn_sh("exec sleep 30");
+	snprintf(path, sizeof(path), "/run/ebpfrec/%d.json", (int)other);
+	mkdir("/run/ebpfrec", 0755);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	/* what a recorder that had this pid before wrote: its start time is not this process's */
+	fprintf(f, "{\"pid\":%d,\"proc_start_ticks\":1,\"events\":205087,\"final\":false}\n", (int)other);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s stats %d --json >/dev/null 2>&1", ebpfrec, (int)other);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+	unlink(path);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+}
+
 /* --user: after loading, the recorder has nobody's ids and no capabilities, and still records */
 static void test_drops_privileges(void **state)
 {
@@ -377,6 +405,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_drops_privileges),
 		cmocka_unit_test(test_rotation_ring),
 		cmocka_unit_test(test_stats_from_another_process),
+		cmocka_unit_test(test_stats_ignores_stale_file),
 		cmocka_unit_test(test_compact_recording),
 	};
 	const char *why = bpf_unavailable_reason();
