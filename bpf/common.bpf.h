@@ -109,10 +109,14 @@ static __always_inline bool comm_equal(const char *a, const char *b)
 }
 
 /*
- * Whether a process is wanted: pid set, uid, cgroup, comm. comm NULL means
- * the current task's. Events from softirq context pass their owner's values.
+ * Whether a process is wanted: pid set, uid, cgroup, comm. With current
+ * set, the values are the current task's, each fetched only when the
+ * filter asks for it (a followed tree needs only the pid: the uid and
+ * cgroup helpers would be two wasted calls at every entry and exit);
+ * otherwise uid, cgroup and comm are given (softirq events pass their
+ * owner's).
  */
-static __always_inline bool who_ok(__u32 tgid, __u32 uid, __u64 cgroup, const char *comm)
+static __always_inline bool who_ok_of(__u32 tgid, bool current, __u32 uid, __u64 cgroup, const char *comm)
 {
 	struct ebr_kfilter *f = kfilter_get();
 
@@ -120,14 +124,22 @@ static __always_inline bool who_ok(__u32 tgid, __u32 uid, __u64 cgroup, const ch
 		return true;
 	if ((f->flags & EBR_KF_PIDS) && !bpf_map_lookup_elem(&kf_pids, &tgid))
 		return false;
-	if ((f->flags & EBR_KF_UID) && uid != f->uid)
-		return false;
-	if ((f->flags & EBR_KF_CGROUPS) && !bpf_map_lookup_elem(&kf_cgroups, &cgroup))
-		return false;
+	if (f->flags & EBR_KF_UID) {
+		if (current)
+			uid = (__u32)bpf_get_current_uid_gid();
+		if (uid != f->uid)
+			return false;
+	}
+	if (f->flags & EBR_KF_CGROUPS) {
+		if (current)
+			cgroup = bpf_get_current_cgroup_id();
+		if (!bpf_map_lookup_elem(&kf_cgroups, &cgroup))
+			return false;
+	}
 	if (f->flags & EBR_KF_COMM) {
 		char cur[EBR_COMM_LEN];
 
-		if (!comm) {
+		if (current) {
 			bpf_get_current_comm(cur, sizeof(cur));
 			comm = cur;
 		}
@@ -137,15 +149,15 @@ static __always_inline bool who_ok(__u32 tgid, __u32 uid, __u64 cgroup, const ch
 	return true;
 }
 
-/* The current task is wanted; a refusal is counted against type. */
-/* who_ok for the current task; its uid and cgroup are fetched only when a filter asks */
+static __always_inline bool who_ok(__u32 tgid, __u32 uid, __u64 cgroup, const char *comm)
+{
+	return who_ok_of(tgid, false, uid, cgroup, comm);
+}
+
+/* who_ok for the current task */
 static __always_inline bool who_ok_current(__u32 tgid)
 {
-	struct ebr_kfilter *f = kfilter_get();
-
-	if (!f || !f->flags)
-		return true;
-	return who_ok(tgid, (__u32)bpf_get_current_uid_gid(), bpf_get_current_cgroup_id(), NULL);
+	return who_ok_of(tgid, true, 0, 0, NULL);
 }
 
 static __always_inline bool who_wanted(__u32 tgid, __u16 type)
