@@ -1012,7 +1012,18 @@ static int fill_cgroup_table(struct ebr_sql *q, sqlite3_stmt *st)
 
 		for (size_t i = 0; !err && i < ebr_reader__cgroup_count(r); i++) {
 			const struct ebr_cgroup_view *v = ebr_reader__cgroup_at(r, i);
+			struct ebr_cgroup_view by_id;
 
+			/*
+			 * The table may name a cgroup twice (a damaged or merged capture):
+			 * one row per cgroup, or containers' unique index refuses the whole
+			 * fill. The row is the entry lookups by id give, as the `container`
+			 * column of the event tables does. The table is sorted by id.
+			 */
+			if (i && ebr_reader__cgroup_at(r, i - 1)->id == v->id)
+				continue;
+			if (ebr_reader__cgroup(r, v->id, &by_id) == 0)
+				v = &by_id;
 			err = put_row(q, st, "iittttttt", (int64_t)q->caps[ci].id, (int64_t)v->id, v->path,
 				      v->container_id, v->runtime, v->pod_uid, v->pod_namespace, v->pod_name,
 				      v->unit);
