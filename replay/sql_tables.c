@@ -200,13 +200,14 @@ const char *const ebr_sql_dim_names[] = {
 	"processes", "containers", "schema_columns", NULL,
 };
 
+/* ASCII case is ignored, as SQL does for names. */
 int ebr_sql__is_reserved_name(const char *name)
 {
 	/* events; and contexts, value_names: the exported database's own (sql_export_layout.c) */
-	if (!strcmp(name, "events") || !strcmp(name, "contexts") || !strcmp(name, "value_names"))
+	if (!strcasecmp(name, "events") || !strcasecmp(name, "contexts") || !strcasecmp(name, "value_names"))
 		return 1;
 	for (size_t i = 0; i < N_DIMS; i++)
-		if (!strcmp(dims[i].name, name))
+		if (!strcasecmp(dims[i].name, name))
 			return 1;
 	return 0;
 }

@@ -19,10 +19,10 @@
  * seed and regression goes through all of them.
  *
  * Besides memory errors, the target checks what must hold on any capture:
- * a statement on the event tables never fails, the JSON the tables build is
- * valid, and a comparison evaluated inside the virtual table (pushed down)
- * keeps exactly the rows SQLite's own evaluation keeps (the unary + hides
- * a column from the planner).
+ * what the reader opens SQL opens too, a statement never fails, the JSON
+ * the tables build is valid, and a comparison evaluated inside the virtual
+ * table (pushed down) keeps exactly the rows SQLite's own evaluation keeps
+ * (the unary + hides a column from the planner).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ebpfrec/capture.h"
 #include "ebpfrec/log.h"
 #include "sql.h"
 
@@ -396,8 +397,16 @@ static void exercise(const char *path, int group, int twice)
 	const char *paths[2] = { path, path };
 	struct ebr_sql *q = ebr_sql__open(paths, twice ? 2 : 1, NULL);
 
-	if (!q)
-		return; /* not a capture the reader takes: fuzz_reader's concern */
+	if (!q) {
+		/* what the reader opens, SQL opens: a schema, a name or a table never makes it refuse */
+		struct ebr_reader *r = ebr_reader__open(path);
+
+		if (r) {
+			ebr_reader__close(r);
+			fail("ebr_sql__open", "refused a capture the reader opens");
+		}
+		return; /* not a capture: fuzz_reader's concern */
+	}
 	for (size_t i = 0; i < N_GROUPS; i++)
 		if (group < 0 || (size_t)group == i)
 			run_group(q, groups[i]);

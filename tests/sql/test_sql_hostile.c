@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * SQL over captures whose schema and tables are legal but hostile (what
+ * fuzz_sql found, as exact tests): names that differ only in case from
+ * ours, schemas with more fields than SQLite takes columns, a cgroup table
+ * naming a cgroup twice. Each capture must open and answer exactly.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ebpfrec/capture.h"
+#include "ebpfrec/log.h"
+#include "ebpfrec/record_builder.h"
+#include "ebpfrec/schema.h"
+#include "events.h"
+#include "layout.h"
+#include "sql.h"
+
+#define HOSTILE_ID 300 /* our extra types' ids, in the custom range */
+#define REC_PAYLOAD 4096 /* bytes after the header in every extra type's records */
+
+static char dir[64];
+static char warnings[4096];
+
+static void log_warnings(enum ebr_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level <= EBR_LOG_WARN && strlen(warnings) + strlen(msg) + 2 < sizeof(warnings)) {
+		strcat(warnings, msg);
+		strcat(warnings, "\n");
+	}
+}
+
+struct cgroup_row {
+	uint64_t id;
+	const char *container;
+};
+
+/*
+ * A capture with this build's schema plus n_types extra custom types
+ * (names[i], fields given), one record of each extra type (payload byte k
+ * = k % 251 + 1) and one exec per cgroup of the table.
+ */
+static void write_capture(const char *path, const char *const *names, size_t n_types,
+			  const struct ebr_field *fields, uint32_t n_fields, const struct cgroup_row *cgs,
+			  size_t n_cgs)
+{
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = 1, .host = "hostile", .machine = "x86_64",
+				      .boot_to_wall_ns = 1700000000000000000LL };
+	struct ebr_type *types = calloc(n_types, sizeof(*types));
+	uint64_t drops[EBR_DROP_NR] = {0};
+	struct ebr_buf b = {0};
+	struct ebr_writer *w;
+	struct ebr_schema *s;
+	void *buf;
+	size_t len;
+
+	assert_non_null(types);
+	for (size_t i = 0; i < n_types; i++)
+		types[i] = (struct ebr_type){ .name = names[i], .family_name = "custom",
+					      .id = (uint16_t)(HOSTILE_ID + i), .family = EBR_FAM_CUSTOM,
+					      .fixed_size = sizeof(struct ebr_event_header) + REC_PAYLOAD,
+					      .n_fields = n_fields, .fields = fields };
+	s = ebr_schema__extend(ebr_schema__builtin(), types, n_types);
+	free(types);
+	assert_non_null(s);
+	assert_int_equal(ebr_schema__serialize(s, &buf, &len), 0);
+	ebr_schema__free(s);
+	w = ebr_writer__open(path, &wo);
+	assert_non_null(w);
+	assert_int_equal(ebr_writer__add_meta(w, EBR_META_SCHEMA, buf, len), 0);
+	free(buf);
+	for (size_t i = 0; i < n_cgs; i++) {
+		size_t off = ebr_rec__begin(&b, sizeof(struct ebr_cgroup_info));
+		struct ebr_cgroup_info *c = ebr_rec__at(&b, off);
+
+		c->hdr.type = EBR_T_CGROUP_INFO;
+		c->hdr.cgroup_id = cgs[i].id;
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, path), "/system.slice/x.scope", 21);
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, container_id), cgs[i].container,
+				 strlen(cgs[i].container));
+		ebr_rec__add_str(&b, off, offsetof(struct ebr_cgroup_info, runtime), "docker", 6);
+		ebr_rec__end(&b, off);
+	}
+	if (n_cgs) {
+		assert_int_equal(b.err, 0);
+		assert_int_equal(ebr_writer__add_meta(w, EBR_META_CGROUPS, b.p, b.len), 0);
+	}
+	b.len = 0;
+	for (size_t i = 0; i < n_types; i++) {
+		size_t off = ebr_rec__begin(&b, sizeof(struct ebr_event_header) + REC_PAYLOAD);
+		struct ebr_event_header *h = ebr_rec__at(&b, off);
+		uint8_t *p = (uint8_t *)(h + 1);
+
+		h->ts = 1000 + i;
+		h->type = (uint16_t)(HOSTILE_ID + i);
+		h->pid = 7;
+		for (size_t k = 0; k < REC_PAYLOAD; k++)
+			p[k] = (uint8_t)(k % 251 + 1);
+		ebr_rec__end(&b, off);
+	}
+	for (size_t i = 0; i < n_cgs; i++) {
+		size_t off = ebr_rec__begin(&b, sizeof(struct ebr_exec_event));
+		struct ebr_exec_event *e = ebr_rec__at(&b, off);
+
+		e->hdr.ts = 2000 + i;
+		e->hdr.type = EBR_T_EXEC;
+		e->hdr.pid = 8;
+		e->hdr.cgroup_id = cgs[i].id;
+		ebr_rec__end(&b, off);
+	}
+	assert_int_equal(b.err, 0);
+	assert_int_equal(ebr_writer__add_segment(w, b.p, b.len, drops, EBR_DROP_NR), 0);
+	ebr_buf__free(&b);
+	assert_int_equal(ebr_writer__close(w), 0);
+}
+
+static struct ebr_sql *open_sql(const char *path)
+{
+	struct ebr_sql *q = ebr_sql__open(&path, 1, NULL);
+
+	assert_non_null(q);
+	return q;
+}
+
+/* The first column of the first row as an integer; -1 on an error or no row. */
+static int64_t q_int(struct ebr_sql *q, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (ebr_sql__prepare(q, sql, &st, NULL) || !st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The same as text (static buffer); "" on an error, "NULL" for NULL. */
+static const char *q_text(struct ebr_sql *q, const char *sql)
+{
+	static char out[512];
+	sqlite3_stmt *st;
+
+	out[0] = 0;
+	if (ebr_sql__prepare(q, sql, &st, NULL) || !st)
+		return out;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof(out), "%s",
+			 sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define U8(n, off) { n, EBR_FK_U8, EBR_FH_NONE, (uint32_t)(sizeof(struct ebr_event_header) + (off)), 1 }
+
+/*
+ * SQL names ignore ASCII case. A type named EVENTS once made CREATE VIRTUAL
+ * TABLE fail (events exists), a field PID or a pair ts0/TS0 made a table
+ * with a duplicate column: either way the capture could not be opened.
+ */
+static void test_names_differing_in_case(void **state)
+{
+	static const struct ebr_field fields[] = {
+		U8("PID", 0), U8("ts0", 1), U8("TS0", 2), U8("Container", 3), U8("x", 4),
+	};
+	static const char *const names[] = { "EVENTS", "Processes", "Exec" };
+	char path[128];
+	struct ebr_sql *q;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.ebc", dir);
+	write_capture(path, names, 3, fields, 5, NULL, 0);
+	q = open_sql(path);
+	/* the types keep their names in `type`; their tables are named by id */
+	assert_string_equal(q_text(q, "SELECT group_concat(sql_table, ' ') FROM (SELECT sql_table FROM event_types "
+				     "WHERE id >= 300 ORDER BY id)"),
+			    "type_300 type_301 type_302");
+	assert_string_equal(q_text(q, "SELECT group_concat(type, ' ') FROM (SELECT type FROM custom ORDER BY ts)"),
+			    "EVENTS Processes Exec");
+	/* PID is not pid, Container not container: field_ columns; TS0 is the column ts0 */
+	assert_string_equal(q_text(q, "SELECT group_concat(column_name, ' ') FROM (SELECT column_name FROM "
+				     "schema_columns WHERE table_name = 'type_300' AND position BETWEEN 14 AND 17 "
+				     "ORDER BY position)"),
+			    "field_PID ts0 field_Container x");
+	assert_int_equal(q_int(q, "SELECT count(*) FROM schema_columns WHERE table_name = 'type_300'"), 14 + 4 + 5);
+	/* a column shows the field it was made from: ts0 is byte 1 (value 2), not TS0's */
+	assert_int_equal(q_int(q, "SELECT field_PID * 1000000 + ts0 * 10000 + field_Container * 100 + x "
+				  "FROM type_300"),
+			 1 * 1000000 + 2 * 10000 + 4 * 100 + 5);
+	assert_int_equal(q_int(q, "SELECT pid FROM type_301"), 7);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM events"), 3);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM exec"), 0); /* the builtin exec table is ours */
+	ebr_sql__close(q);
+	unlink(path);
+}
+
+/*
+ * A schema may declare 4096 fields per type; SQLite refuses tables of more
+ * than 2000 columns, which made the capture unreadable, and a family table
+ * merging thousands of fields per type took the square of their number. A
+ * table keeps its first 1000 own columns, all tables 20000 together (each
+ * at least 64), with one warning.
+ */
+static void test_more_fields_than_columns(void **state)
+{
+	enum { N_FIELDS = 1500, N_TYPES = 24 };
+	struct ebr_field *fields = calloc(N_FIELDS, sizeof(*fields));
+	char (*fnames)[16] = calloc(N_FIELDS, 16), (*tnames)[16] = calloc(N_TYPES, 16);
+	const char *names[N_TYPES];
+	char path[128];
+	struct ebr_sql *q;
+	int64_t exec_cols;
+
+	(void)state;
+	assert_non_null(fields);
+	assert_non_null(fnames);
+	assert_non_null(tnames);
+	for (unsigned k = 0; k < N_FIELDS; k++) {
+		snprintf(fnames[k], 16, "f%04u", k);
+		fields[k] = (struct ebr_field){ fnames[k], EBR_FK_U8, EBR_FH_NONE,
+						(uint32_t)(sizeof(struct ebr_event_header) + k), 1 };
+	}
+	for (unsigned i = 0; i < N_TYPES; i++) {
+		snprintf(tnames[i], 16, "wide%u", i);
+		names[i] = tnames[i];
+	}
+	snprintf(path, sizeof(path), "%s/wide.ebc", dir);
+	write_capture(path, names, N_TYPES, fields, N_FIELDS, NULL, 0);
+	warnings[0] = 0;
+	ebr_set_log(log_warnings, NULL);
+	q = open_sql(path);
+	ebr_set_log(NULL, NULL);
+	assert_non_null(strstr(warnings, "more columns than kept (1000 per table, 20000 in all)"));
+	/* the family table: its common columns and the first 1000 fields */
+	assert_int_equal(q_int(q, "SELECT count(*) FROM schema_columns WHERE table_name = 'custom'"), 19 + 1000);
+	assert_int_equal(q_int(q, "SELECT sum(f0999) FROM custom"), N_TYPES * (999 % 251 + 1));
+	assert_int_equal(q_int(q, "SELECT count(*) FROM schema_columns WHERE column_name = 'f1000'"), 0);
+	assert_int_equal(q_int(q, "SELECT max(n) FROM (SELECT count(*) - 19 AS n FROM schema_columns "
+				  "WHERE kind != 'dimension' GROUP BY table_name)"),
+			 1000);
+	/* together at most 20000, but no table under 64 (or under what its type has) */
+	assert_true(q_int(q, "SELECT sum(n) FROM (SELECT count(*) - 19 AS n FROM schema_columns "
+			     "WHERE kind != 'dimension' GROUP BY table_name HAVING n > 64)") <= 20000);
+	assert_int_equal(q_int(q, "SELECT min(n) FROM (SELECT count(*) - 19 AS n FROM schema_columns "
+				  "WHERE table_name LIKE 'wide%' GROUP BY table_name)"),
+			 64);
+	assert_int_equal(q_int(q, "SELECT f0063 FROM wide23"), 63 + 1);
+	/* this build's types keep every column */
+	ebr_sql__close(q);
+	write_capture(path, names, 0, fields, 0, NULL, 0);
+	q = open_sql(path);
+	exec_cols = q_int(q, "SELECT count(*) FROM schema_columns WHERE table_name = 'exec'");
+	ebr_sql__close(q);
+	write_capture(path, names, N_TYPES, fields, N_FIELDS, NULL, 0);
+	ebr_set_log(log_warnings, NULL);
+	q = open_sql(path);
+	ebr_set_log(NULL, NULL);
+	assert_true(exec_cols > 19);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM schema_columns WHERE table_name = 'exec'"), exec_cols);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM events"), N_TYPES);
+	ebr_sql__close(q);
+	unlink(path);
+	free(fields);
+	free(fnames);
+	free(tnames);
+}
+
+/*
+ * A cgroup named twice in the capture's cgroup table (a damaged or merged
+ * capture) made filling `containers` fail on its unique index, so every
+ * query reading it failed. One row per cgroup, agreeing with `container`.
+ */
+static void test_cgroup_named_twice(void **state)
+{
+	static const struct cgroup_row cgs[] = {
+		{ 1000, "aaaaaaaaaaaa" }, { 1001, "" }, { 1000, "bbbbbbbbbbbb" },
+	};
+	char path[128];
+	struct ebr_sql *q;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/cgroups.ebc", dir);
+	write_capture(path, NULL, 0, NULL, 0, cgs, 3);
+	q = open_sql(path);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM containers"), 2);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM containers WHERE cgroup = 1000"), 1);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM containers c JOIN exec e ON e.cgroup = c.cgroup "
+				  "WHERE c.container IS e.container"),
+			 3);
+	assert_int_equal(q_int(q, "SELECT count(DISTINCT container) FROM exec WHERE cgroup = 1000"), 1);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM containers WHERE cgroup = 1001 AND container IS NULL"), 1);
+	ebr_sql__close(q);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_differing_in_case),
+		cmocka_unit_test(test_more_fields_than_columns),
+		cmocka_unit_test(test_cgroup_named_twice),
+	};
+	int rc;
+
+	snprintf(dir, sizeof(dir), "/tmp/ebr-sql-hostile-XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rmdir(dir);
+	return rc;
+}
