@@ -724,8 +724,46 @@ struct procs {
 	struct proc *v;
 	size_t n, cap_v;
 	struct pid_map live;
+	uint64_t text_left; /* bytes of exe, cmdline and cgroup_path the rows may still hold */
+	int text_cut; /* some were left NULL */
 	int err;
 };
+
+/*
+ * A forked process starts with its parent's exe and cmdline, so each fork
+ * record (96 bytes, compressing to almost nothing) copies them: a parent
+ * with 64 KiB of arguments (384 KiB as JSON) and a few thousand forks made
+ * a 30 KiB capture take gigabytes. The text of all rows of a capture gets a
+ * budget, as the reader gives metadata one: 64 MiB, or 64 times the file
+ * for a large capture. Past it, exe, cmdline and cgroup_path are NULL.
+ */
+#define PROC_TEXT_MIN (64ull << 20)
+#define PROC_TEXT_PER_FILE_BYTE 64
+
+static uint64_t proc_text_budget(const struct ebr_sql_capture *c)
+{
+	uint64_t scaled = c->info->file_size * PROC_TEXT_PER_FILE_BYTE;
+
+	return scaled > PROC_TEXT_MIN ? scaled : PROC_TEXT_MIN;
+}
+
+/* s (malloc'd, may be NULL) if the budget has room for it, else NULL (s freed). */
+static char *proc_text(struct procs *p, char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	if (n > p->text_left) {
+		free(s);
+		p->text_cut = 1;
+		p->text_left = 0;
+		return NULL;
+	}
+	p->text_left -= n;
+	return s;
+}
 
 static struct proc *proc_new(struct procs *p, uint32_t pid, const char *source)
 {
@@ -790,9 +828,9 @@ static int snapshot_row(const struct ebr_event_header *rec, void *arg)
 	proc_from_header(r, rec);
 	r->start_ts = (uint64_t)rec_int(t, rec, "start_ts", 0);
 	r->kthread = rec_int(t, rec, "kthread", 0) != 0;
-	r->exe = rec_str(t, rec, "exe");
-	r->cmdline = rec_strlist_json(t, rec, "cmdline");
-	r->cgroup_path = rec_str(t, rec, "cgroup_path");
+	r->exe = proc_text(p, rec_str(t, rec, "exe"));
+	r->cmdline = proc_text(p, rec_strlist_json(t, rec, "cmdline"));
+	r->cgroup_path = proc_text(p, rec_str(t, rec, "cgroup_path"));
 	if (r->exe && !*r->exe) {
 		free(r->exe);
 		r->exe = NULL;
@@ -821,9 +859,9 @@ static void on_proc_fork(struct procs *p, const struct ebr_event_header *h)
 	r->ppid = h->pid;
 	r->parent_upid = (int64_t)parent_i;
 	r->start_ts = h->ts;
-	r->exe = parent->exe ? strdup(parent->exe) : NULL;
-	r->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
-	r->cgroup_path = parent->cgroup_path ? strdup(parent->cgroup_path) : NULL;
+	r->exe = proc_text(p, parent->exe ? strdup(parent->exe) : NULL);
+	r->cmdline = proc_text(p, parent->cmdline ? strdup(parent->cmdline) : NULL);
+	r->cgroup_path = proc_text(p, parent->cgroup_path ? strdup(parent->cgroup_path) : NULL);
 }
 
 static void on_proc_exec(struct procs *p, const struct ebr_event_header *h)
@@ -837,8 +875,8 @@ static void on_proc_exec(struct procs *p, const struct ebr_event_header *h)
 		return;
 	free(r->exe);
 	free(r->cmdline);
-	r->exe = field_str(p->lf.filename, h);
-	r->cmdline = field_strlist_json(p->lf.args, h);
+	r->exe = proc_text(p, field_str(p->lf.filename, h));
+	r->cmdline = proc_text(p, field_strlist_json(p->lf.args, h));
 	proc_from_header(r, h);
 	r->execs++;
 }
@@ -919,7 +957,7 @@ static int fill_processes(struct ebr_sql *q)
 	int err = prepare_insert(q, "processes", ncols(processes_cols), &st);
 
 	for (size_t ci = 0; !err && ci < q->n_caps; ci++) {
-		struct procs p = { .q = q, .cap = &q->caps[ci] };
+		struct procs p = { .q = q, .cap = &q->caps[ci], .text_left = proc_text_budget(&q->caps[ci]) };
 
 		err = ebr_reader__meta_records(p.cap->r, EBR_META_PROCS, snapshot_row, &p);
 		/* snapshot parents: whoever holds the ppid in the snapshot */
@@ -943,6 +981,10 @@ static int fill_processes(struct ebr_sql *q)
 				      (int64_t)r->exit_code, r->exited, (int64_t)r->signal, r->exited,
 				      (int64_t)r->core_dumped, (int64_t)r->execs, (int64_t)r->kthread, r->source);
 		}
+		if (p.text_cut)
+			pr_warn("%s: the processes' exe, cmdline and cgroup paths exceed %llu MiB; "
+				"the rest are NULL in the processes table",
+				ebr_reader__path(p.cap->r), (unsigned long long)(proc_text_budget(p.cap) >> 20));
 		base += (int64_t)p.n;
 		for (size_t i = 0; i < p.n; i++) {
 			free(p.v[i].exe);

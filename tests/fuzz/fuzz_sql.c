@@ -93,7 +93,8 @@ static const struct stmt g_time[] = {
 };
 
 static const struct stmt g_types_filter[] = {
-	{ "SELECT * FROM events WHERE type IN ('exec', 'exit', 'fork', 'open', 'connect', 'widget', 'type_250')", OK },
+	{ "SELECT * FROM events WHERE type IN ('exec', 'exit', 'fork', 'open', 'connect', 'widget', "
+	  "'type_250')", OK },
 	{ "SELECT * FROM events WHERE family = 'network'", OK },
 	{ "SELECT ts, type, family FROM events WHERE family IN (SELECT family FROM event_types)", OK },
 	{ "SELECT ts, type FROM events WHERE type IN (SELECT name FROM event_types WHERE events > 0)", OK },
@@ -214,7 +215,8 @@ static const struct stmt g_output[] = {
 static const struct stmt g_multi[] = {
 	{ "SELECT capture, host, count(*) FROM events GROUP BY 1, 2", OK },
 	{ "SELECT * FROM events WHERE capture = 2 ORDER BY ts LIMIT 100", OK },
-	{ "SELECT a.ts, a.type FROM events a JOIN capture c ON c.id = a.capture WHERE c.id = 1 AND a.capture IN (1, 2)", OK },
+	{ "SELECT a.ts, a.type FROM events a JOIN capture c ON c.id = a.capture "
+	  "WHERE c.id = 1 AND a.capture IN (1, 2)", OK },
 	{ "SELECT * FROM processes WHERE capture = 2", OK },
 	{ "SELECT (SELECT count(*) FROM events WHERE capture = 2 AND pid >= 0) != "
 	  "(SELECT count(*) FROM events WHERE +capture = 2 AND +pid >= 0)", FALSE },

@@ -303,12 +303,75 @@ static void test_cgroup_named_twice(void **state)
 	unlink(path);
 }
 
+/*
+ * A forked process starts with its parent's exe and cmdline, so every fork
+ * record copied them: 64 KiB of arguments (384 KiB as JSON) and a few
+ * thousand forks, in a capture of 30 KiB, took gigabytes. The rows' text
+ * has a budget of 64 MiB (or 64 times the file); past it the text is NULL.
+ */
+static void test_forks_copying_a_huge_cmdline(void **state)
+{
+	enum { N_FORKS = 1000, ARGS = 60000 };
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = 1, .host = "hostile" };
+	uint64_t drops[EBR_DROP_NR] = {0};
+	struct ebr_buf b = {0};
+	struct ebr_writer *w;
+	char path[128], *args = malloc(ARGS);
+	struct ebr_sql *q;
+	int64_t json_len, with_text;
+	size_t off;
+
+	(void)state;
+	assert_non_null(args);
+	memset(args, 1, ARGS); /* each byte is 6 in JSON: \u0001 */
+	snprintf(path, sizeof(path), "%s/forks.ebc", dir);
+	w = ebr_writer__open(path, &wo);
+	assert_non_null(w);
+	off = ebr_rec__begin(&b, sizeof(struct ebr_exec_event));
+	((struct ebr_exec_event *)ebr_rec__at(&b, off))->hdr =
+		(struct ebr_event_header){ .ts = 1, .type = EBR_T_EXEC, .pid = 1 };
+	ebr_rec__add_str(&b, off, offsetof(struct ebr_exec_event, args), args, ARGS);
+	ebr_rec__end(&b, off);
+	free(args);
+	for (unsigned i = 0; i < N_FORKS; i++) {
+		struct ebr_fork_event *f;
+
+		off = ebr_rec__begin(&b, sizeof(*f));
+		f = ebr_rec__at(&b, off);
+		f->hdr = (struct ebr_event_header){ .ts = 2 + i, .type = EBR_T_FORK, .pid = 1 };
+		f->child_pid = f->child_tid = 2 + i;
+		ebr_rec__end(&b, off);
+	}
+	assert_int_equal(b.err, 0);
+	assert_int_equal(ebr_writer__add_segment(w, b.p, b.len, drops, EBR_DROP_NR), 0);
+	ebr_buf__free(&b);
+	assert_int_equal(ebr_writer__close(w), 0);
+
+	warnings[0] = 0;
+	ebr_set_log(log_warnings, NULL);
+	q = open_sql(path);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes"), 1 + N_FORKS);
+	ebr_set_log(NULL, NULL);
+	assert_non_null(strstr(warnings, "exceed 64 MiB; the rest are NULL in the processes table"));
+	json_len = q_int(q, "SELECT length(cmdline) FROM processes WHERE pid = 1");
+	assert_int_equal(json_len, 2 + 6 * ARGS + 2); /* ["\u0001...\u0001"] */
+	with_text = q_int(q, "SELECT count(*) FROM processes WHERE cmdline IS NOT NULL");
+	/* as many as fit in 64 MiB, in fork order, and then none */
+	assert_int_equal(with_text, (int64_t)((64ull << 20) / (uint64_t)(json_len + 1)));
+	assert_int_equal(q_int(q, "SELECT max(pid) FROM processes WHERE cmdline IS NOT NULL"), with_text);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes WHERE cmdline IS NULL AND source = 'fork'"),
+			 1 + N_FORKS - with_text);
+	ebr_sql__close(q);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_differing_in_case),
 		cmocka_unit_test(test_more_fields_than_columns),
 		cmocka_unit_test(test_cgroup_named_twice),
+		cmocka_unit_test(test_forks_copying_a_huge_cmdline),
 	};
 	int rc;
 
