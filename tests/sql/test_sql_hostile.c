@@ -365,6 +365,57 @@ static void test_forks_copying_a_huge_cmdline(void **state)
 	unlink(path);
 }
 
+/*
+ * The table format holds its first rows to measure column widths: 1000 of
+ * them, which with cells of hundreds of KiB (an argument list as escaped
+ * JSON; identical records compress to nothing) was gigabytes. It holds at
+ * most 8 MiB of cells: past them, later rows go out with the widths so far.
+ */
+static void test_table_holds_bounded_bytes(void **state)
+{
+	enum { MIB = 1 << 20 };
+	static const size_t big[] = { 5 * MIB, 5 * MIB, 6 * MIB, 1 };
+	struct ebr_sql_val v[2] = { { .type = SQLITE_TEXT }, { .type = SQLITE_INTEGER } };
+	const char *names[] = { "s", "n" };
+	char *text = malloc(6 * MIB), *out = NULL;
+	size_t out_len = 0, line[4], at;
+	FILE *f = open_memstream(&out, &out_len);
+	struct ebr_sql_out *o;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(f);
+	memset(text, 'x', 6 * MIB);
+	o = ebr_sql_out__new(f, EBR_SQL_FMT_TABLE);
+	assert_non_null(o);
+	assert_int_equal(ebr_sql_out__begin(o, 2, names), 0);
+	for (int r = 0; r < 4; r++) {
+		v[0].p = text;
+		v[0].n = big[r];
+		v[1].i = r;
+		assert_int_equal(ebr_sql_out__row(o, v), 0);
+	}
+	assert_int_equal(ebr_sql_out__end(o), 0);
+	ebr_sql_out__free(o);
+	fclose(f);
+	free(text);
+	/* header, dashes, then the rows: the two held set the width, 5 MiB */
+	at = strchr(strchr(out, '\n') + 1, '\n') + 1 - out;
+	for (int r = 0; r < 4; r++) {
+		char *nl = strchr(out + at, '\n');
+
+		assert_non_null(nl);
+		line[r] = (size_t)(nl - (out + at));
+		at += line[r] + 1;
+	}
+	assert_int_equal(line[0], 5 * MIB + 2 + 1);
+	assert_int_equal(line[1], 5 * MIB + 2 + 1);
+	assert_int_equal(line[2], 6 * MIB + 2 + 1); /* wider than measured: not cut, not aligned */
+	assert_int_equal(line[3], 5 * MIB + 2 + 1);
+	assert_int_equal(at, out_len);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_more_fields_than_columns),
 		cmocka_unit_test(test_cgroup_named_twice),
 		cmocka_unit_test(test_forks_copying_a_huge_cmdline),
+		cmocka_unit_test(test_table_holds_bounded_bytes),
 	};
 	int rc;
 
