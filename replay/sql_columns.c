@@ -931,12 +931,21 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 	case EBR_SRC_TS:
 		set_int(v, (int64_t)rec->ts);
 		return;
-	case EBR_SRC_TIME:
-		if (ebr_sql_buf__reserve(buf, 48))
+	case EBR_SRC_TIME: {
+		uint64_t b2w = (uint64_t)cap->info->boot_to_wall_ns, wall = rec->ts + b2w;
+
+		/*
+		 * NULL when ts + offset leaves u64 nanoseconds (a damaged ts): a
+		 * wrapped time would sort among real ones, out of ts order, and the
+		 * time windows (sql_vtab.c) could not find it.
+		 */
+		if ((cap->info->boot_to_wall_ns >= 0 ? wall < rec->ts : wall > rec->ts) ||
+		    ebr_sql_buf__reserve(buf, 48))
 			return;
-		ebr_format_wall_time(rec->ts + (uint64_t)cap->info->boot_to_wall_ns, buf->p, 48);
+		ebr_format_wall_time(wall, buf->p, 48);
 		set_text(v, buf->p, strlen(buf->p));
 		return;
+	}
 	case EBR_SRC_TYPE:
 		t = ebr_schema__type(cap->schema, rec->type);
 		if (t) {

@@ -50,6 +50,7 @@ enum {
 	ANY = 0, /* rows, or a SQLite error (a query the capture cannot answer: ok) */
 	OK = 1, /* must not fail */
 	FALSE = 2, /* must not fail; the first column of every row is 0 or NULL */
+	ASC = 3, /* must not fail; the first column never decreases (NULL < integers < text) */
 };
 
 struct stmt {
@@ -89,6 +90,25 @@ static const struct stmt g_time[] = {
 	{ "SELECT time FROM events WHERE time = substr((SELECT start FROM capture), 1, 10)", OK },
 	{ "SELECT time FROM events WHERE time > '1970-01-01T00' AND time <= '9999-12-31T23:59:60.999999999Z'", OK },
 	{ "SELECT time FROM events WHERE time < '2026-13-45' OR time = NULL", OK },
+	/* the windows keep what SQLite keeps: ts reads signed, time is NULL out of range */
+	{ "SELECT (SELECT count(*) FROM events WHERE ts > 0) != (SELECT count(*) FROM events WHERE +ts > 0)", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE ts < 0) != (SELECT count(*) FROM events WHERE +ts < 0)", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE ts BETWEEN -5 AND 1e13) != "
+	  "(SELECT count(*) FROM events WHERE +ts BETWEEN -5 AND 1e13)", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE ts >= (SELECT first_ts + (last_ts - first_ts) / 2 FROM capture)) "
+	  "!= (SELECT count(*) FROM events WHERE +ts >= (SELECT first_ts + (last_ts - first_ts) / 2 FROM capture))",
+	  FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE ts = (SELECT max(first_ts) FROM segments) OR ts <= -1) != "
+	  "(SELECT count(*) FROM events WHERE +ts = (SELECT max(first_ts) FROM segments) OR +ts <= -1)", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE time >= (SELECT start FROM capture) AND time < '2554') != "
+	  "(SELECT count(*) FROM events WHERE +time >= (SELECT start FROM capture) AND +time < '2554')", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE time > '2262' OR time <= '2000-01-01T00:00:00.5') != "
+	  "(SELECT count(*) FROM events WHERE +time > '2262' OR +time <= '2000-01-01T00:00:00.5')", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE time <= '2584-01-01') != "
+	  "(SELECT count(*) FROM events WHERE +time <= '2584-01-01')", FALSE },
+	{ "SELECT ts FROM events ORDER BY ts", ASC },
+	{ "SELECT time FROM events ORDER BY time", ASC },
+	{ "SELECT ts FROM syscalls WHERE ts > 0 ORDER BY ts LIMIT 100", ASC },
 	{ NULL, 0 },
 };
 
@@ -101,6 +121,12 @@ static const struct stmt g_types_filter[] = {
 	{ "SELECT * FROM net WHERE type = 'udp_send' OR type = 'connect'", OK },
 	{ "SELECT ts FROM mem WHERE family = NULL OR type = x'00' OR host = 'nohost'", OK },
 	{ "SELECT ts, host FROM events WHERE host IN (SELECT host FROM capture)", OK },
+	{ "SELECT (SELECT count(*) FROM events WHERE type IN ('exec', 'open', 'type_250', 'widget')) != "
+	  "(SELECT count(*) FROM events WHERE +type IN ('exec', 'open', 'type_250', 'widget'))", FALSE },
+	{ "SELECT (SELECT count(*) FROM events WHERE family = 'network' OR family IS NULL) != "
+	  "(SELECT count(*) FROM events WHERE +family = 'network' OR +family IS NULL)", FALSE },
+	{ "SELECT (SELECT count(*) FROM mem WHERE family IN ('file', 'memory') AND type != 'brk') != "
+	  "(SELECT count(*) FROM mem WHERE +family IN ('file', 'memory') AND +type != 'brk')", FALSE },
 	{ NULL, 0 },
 };
 
@@ -259,13 +285,40 @@ static void fail(const char *sql, const char *why)
 	abort();
 }
 
+/* SQLite's order of the first column of this row against the previous one's (kept in *prev). */
+static int before_previous(sqlite3_stmt *st, sqlite3_value **prev)
+{
+	sqlite3_value *v = sqlite3_column_value(st, 0);
+	int type = sqlite3_value_type(v), ptype, c = 0;
+	static const int rank[] = { [SQLITE_NULL] = 0, [SQLITE_INTEGER] = 1, [SQLITE_FLOAT] = 1,
+				    [SQLITE_TEXT] = 2, [SQLITE_BLOB] = 3 };
+
+	if (*prev) {
+		ptype = sqlite3_value_type(*prev);
+		if (rank[type] != rank[ptype])
+			c = rank[type] < rank[ptype];
+		else if (type == SQLITE_INTEGER && ptype == SQLITE_INTEGER)
+			c = sqlite3_value_int64(v) < sqlite3_value_int64(*prev);
+		else if (type == SQLITE_TEXT)
+			c = strcmp((const char *)sqlite3_value_text(v), (const char *)sqlite3_value_text(*prev)) < 0;
+	}
+	sqlite3_value_free(*prev);
+	*prev = sqlite3_value_dup(v);
+	return c;
+}
+
 /* Every row, every column: as its own type, then as text (which converts numbers). */
 static int step_all(sqlite3_stmt *st, const char *sql, int check)
 {
 	int n = sqlite3_column_count(st), rc;
+	sqlite3_value *prev = NULL;
 	unsigned rows = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && rows++ < MAX_ROWS) {
+		if (check == ASC && n && before_previous(st, &prev)) {
+			sqlite3_value_free(prev);
+			fail(sql, "a row sorts before the previous one");
+		}
 		for (int i = 0; i < n; i++) {
 			const unsigned char *t;
 			const void *b;
@@ -300,6 +353,7 @@ static int step_all(sqlite3_stmt *st, const char *sql, int check)
 				(void)memchr(t, 0, (size_t)len); /* every byte is readable */
 		}
 	}
+	sqlite3_value_free(prev);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc;
 }
 
