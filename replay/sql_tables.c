@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ebpfrec/decode.h"
 #include "internal.h"
@@ -633,23 +634,48 @@ struct proc {
 	const char *source;
 };
 
-/* pid -> index of the process row currently holding that pid */
+/*
+ * pid -> index of the process row currently holding that pid. The pids
+ * come from the file: with a fixed hash a damaged or hostile capture can
+ * pick thousands that share a slot, and forks and exits of them took hours
+ * (each removal re-inserted its whole cluster). The multiplier is drawn per
+ * map, so no file knows which pids collide, and removal shifts the cluster
+ * back in one pass.
+ */
 struct pid_map {
-	uint32_t *keys; /* pid + 1; 0: empty */
+	uint64_t *keys; /* pid + 1; 0: empty */
 	size_t *vals;
-	size_t cap, n;
+	size_t cap, n; /* cap: a power of two, or 0 */
+	uint64_t mul; /* odd */
+	unsigned shift; /* 64 - log2(cap) */
 };
+
+static size_t pid_map__home(const struct pid_map *m, uint64_t key)
+{
+	return (size_t)((key * m->mul) >> m->shift);
+}
 
 static size_t *pid_map__find(struct pid_map *m, uint32_t pid)
 {
 	if (!m->cap)
 		return NULL;
-	for (size_t i = (pid * 2654435761u) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = pid_map__home(m, pid + 1ull);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->keys[i])
 			return NULL;
-		if (m->keys[i] == pid + 1)
+		if (m->keys[i] == pid + 1ull)
 			return &m->vals[i];
 	}
+}
+
+static void pid_map__insert(struct pid_map *m, uint64_t key, size_t val)
+{
+	size_t i = pid_map__home(m, key);
+
+	while (m->keys[i])
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
 }
 
 static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
@@ -661,8 +687,17 @@ static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
 		return 0;
 	}
 	if ((m->n + 1) * 2 > m->cap) {
-		struct pid_map g = { .cap = m->cap ? m->cap * 2 : 1024 };
+		struct pid_map g = { .cap = m->cap ? m->cap * 2 : 1024, .mul = m->mul };
 
+		if (!g.mul) {
+			struct timespec t;
+
+			/* not for secrecy: a value no file can know, cheap, never a syscall error */
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			g.mul = ((uint64_t)t.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)m ^
+				 (uint64_t)t.tv_sec << 32) | 1;
+		}
+		g.shift = 64 - (unsigned)__builtin_ctzll(g.cap);
 		g.keys = calloc(g.cap, sizeof(*g.keys));
 		g.vals = calloc(g.cap, sizeof(*g.vals));
 		if (!g.keys || !g.vals) {
@@ -672,42 +707,35 @@ static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
 		}
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->keys[i])
-				pid_map__put(&g, m->keys[i] - 1, m->vals[i]);
+				pid_map__insert(&g, m->keys[i], m->vals[i]);
 		free(m->keys);
 		free(m->vals);
 		*m = g;
 	}
-	for (size_t i = (pid * 2654435761u) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
-		if (!m->keys[i]) {
-			m->keys[i] = pid + 1;
-			m->vals[i] = val;
-			m->n++;
-			return 0;
-		}
+	pid_map__insert(m, pid + 1ull, val);
+	return 0;
 }
 
-/* Deleting from linear probing: re-insert the rest of the cluster. */
+/* Removal from linear probing: later entries of the cluster move back into the hole. */
 static void pid_map__del(struct pid_map *m, uint32_t pid)
 {
-	size_t i, j;
+	size_t *v = pid_map__find(m, pid), i, j, mask = m->cap - 1;
 
-	if (!m->cap)
+	if (!v)
 		return;
-	for (i = (pid * 2654435761u) & (m->cap - 1); m->keys[i] && m->keys[i] != pid + 1;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	if (!m->keys[i])
-		return;
+	i = (size_t)(v - m->vals);
+	for (j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
+		size_t home = pid_map__home(m, m->keys[j]);
+
+		/* an entry stays when its home lies cyclically in (i, j]: the hole is not on its path */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		i = j;
+	}
 	m->keys[i] = 0;
 	m->n--;
-	for (j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
-		uint32_t k = m->keys[j];
-		size_t v = m->vals[j];
-
-		m->keys[j] = 0;
-		m->n--;
-		pid_map__put(m, k - 1, v);
-	}
 }
 
 /* The lifecycle fields, looked up once per capture rather than per event. */

@@ -505,6 +505,69 @@ static void test_pushdown_at_the_edges_of_time(void **state)
 	unlink(path);
 }
 
+static void add_header_rec(struct ebr_buf *b, size_t size, uint16_t type, uint64_t ts, uint32_t pid,
+			   uint32_t child)
+{
+	size_t off = ebr_rec__begin(b, size);
+	struct ebr_event_header *h = ebr_rec__at(b, off);
+
+	*h = (struct ebr_event_header){ .ts = ts, .type = type, .pid = pid };
+	if (type == EBR_T_FORK)
+		((struct ebr_fork_event *)h)->child_pid = ((struct ebr_fork_event *)h)->child_tid = child;
+	ebr_rec__end(b, off);
+}
+
+/*
+ * pids from the file all sharing a slot of the processes table's pid map
+ * (multiples of 2^17 did, with its fixed hash): each exit re-inserted the
+ * whole cluster, so 4000 forks and exits took 6 s and 32000 an hour. The
+ * rows must still be exact: exits in another order than the forks, pids
+ * reused, execs landing on the current holder.
+ */
+static void test_colliding_pids(void **state)
+{
+	enum { N = 3000 };
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = 1, .host = "hostile" };
+	uint64_t drops[EBR_DROP_NR] = {0}, ts = 1;
+	struct ebr_buf b = {0};
+	struct ebr_writer *w;
+	struct ebr_sql *q;
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pids.ebc", dir);
+	w = ebr_writer__open(path, &wo);
+	assert_non_null(w);
+	for (uint32_t i = 1; i <= N; i++)
+		add_header_rec(&b, sizeof(struct ebr_fork_event), EBR_T_FORK, ts++, 1, i << 17);
+	for (uint32_t i = N; i >= 1; i -= 2) /* every other one, from the end */
+		add_header_rec(&b, sizeof(struct ebr_exit_event), EBR_T_EXIT, ts++, i << 17, 0);
+	for (uint32_t i = 1; i <= N; i += 2)
+		add_header_rec(&b, sizeof(struct ebr_exit_event), EBR_T_EXIT, ts++, i << 17, 0);
+	for (uint32_t i = 1; i <= N; i++) /* the pids again: new processes */
+		add_header_rec(&b, sizeof(struct ebr_fork_event), EBR_T_FORK, ts++, 1, i << 17);
+	for (uint32_t i = 1; i <= N; i += 3)
+		add_header_rec(&b, sizeof(struct ebr_exec_event), EBR_T_EXEC, ts++, i << 17, 0);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(ebr_writer__add_segment(w, b.p, b.len, drops, EBR_DROP_NR), 0);
+	ebr_buf__free(&b);
+	assert_int_equal(ebr_writer__close(w), 0);
+
+	q = open_sql(path);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes"), 1 + 2 * N);
+	assert_int_equal(q_int(q, "SELECT count(DISTINCT pid) FROM processes WHERE source = 'fork'"), N);
+	/* the first generation all ended, the second runs; execs only on the second */
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes WHERE end_ts IS NOT NULL"), N);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes p WHERE end_ts IS NOT NULL AND "
+				  "start_ts < (SELECT min(start_ts) FROM processes q WHERE q.end_ts IS NULL AND q.pid > 1)"),
+			 N);
+	assert_int_equal(q_int(q, "SELECT sum(execs) FROM processes WHERE end_ts IS NULL"), (N + 2) / 3);
+	assert_int_equal(q_int(q, "SELECT sum(execs) FROM processes WHERE end_ts IS NOT NULL"), 0);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes WHERE parent_upid = 1"), 2 * N);
+	ebr_sql__close(q);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_forks_copying_a_huge_cmdline),
 		cmocka_unit_test(test_table_holds_bounded_bytes),
 		cmocka_unit_test(test_pushdown_at_the_edges_of_time),
+		cmocka_unit_test(test_colliding_pids),
 	};
 	int rc;
 
