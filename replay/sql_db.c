@@ -99,6 +99,8 @@ struct ebr_sql *ebr_sql__open(const char *const *paths, size_t n, const struct e
 		c->info = ebr_reader__info(c->r);
 		c->ordered = segments_ordered(c->r);
 		ts_extremes(c);
+		if (i)
+			c->segment_base = c[-1].segment_base + ebr_reader__segment_count(c[-1].r);
 		c->host_len = strlen(c->info->host);
 		c->sev = ebr_sql_sev__new(c->schema);
 		if (!c->sev) {

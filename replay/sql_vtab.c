@@ -77,7 +77,7 @@ struct sql_cursor {
 	uint64_t types[EBR_SQL_TYPE_WORDS];
 	const struct ebr_event_header *rec;
 	const struct ebr_field **fields;
-	int64_t rowid, emitted;
+	int64_t emitted;
 	int eof;
 	struct ebr_sql_buf buf;
 };
@@ -817,7 +817,6 @@ static int advance(struct sql_cursor *c)
 		if (c->n_preds && !row_matches(c))
 			continue;
 		c->emitted++;
-		c->rowid++;
 		q->stats.rows++;
 		return SQLITE_OK;
 	}
@@ -842,7 +841,7 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, 
 	c->empty = 0;
 	c->ordered = idx_num & PLAN_ORDERED;
 	c->ci = 0;
-	c->emitted = c->rowid = 0;
+	c->emitted = 0;
 	c->eof = 0;
 	memset(c->cap_ok, 1, q->n_caps);
 	q->stats.filters++;
@@ -944,9 +943,22 @@ static int x_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 	return SQLITE_OK;
 }
 
+/*
+ * A row's id names its record: SQLite merges the scans of the terms of an
+ * OR by rowid (WHERE ts BETWEEN a AND b OR ts BETWEEN c AND d), so a count
+ * of rows per scan, as it was, made rows of one term vanish as duplicates
+ * of rows of the other. Segment and offset within the segment's records
+ * (a u32) are the same in every scan; captures follow one another.
+ */
 static int x_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
 {
-	*rowid = ((struct sql_cursor *)cur)->rowid;
+	struct sql_cursor *c = (struct sql_cursor *)cur;
+	size_t seg = 0;
+	uint32_t off = 0;
+
+	if (c->ec)
+		ebr_cursor__position(c->ec, &seg, &off);
+	*rowid = (sqlite3_int64)(((uint64_t)c->vt->q->caps[c->ci].segment_base + seg) << 32 | off);
 	return SQLITE_OK;
 }
 
