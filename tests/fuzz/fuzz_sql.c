@@ -21,8 +21,10 @@
  * Besides memory errors, the target checks what must hold on any capture:
  * what the reader opens SQL opens too, a statement never fails, the JSON
  * the tables build is valid, and a comparison evaluated inside the virtual
- * table (pushed down) keeps exactly the rows SQLite's own evaluation keeps
- * (the unary + hides a column from the planner).
+ * table (pushed down: comparisons, ts and time windows, type sets) keeps
+ * exactly the rows SQLite's own evaluation keeps (the unary + hides a
+ * column from the planner), and an ORDER BY the table takes over comes out
+ * in order.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
