@@ -754,6 +754,8 @@ struct procs {
 	struct pid_map live;
 	uint64_t text_left; /* bytes of exe, cmdline and cgroup_path the rows may still hold */
 	int text_cut; /* some were left NULL */
+	size_t max_rows; /* proc_rows_budget */
+	int rows_cut; /* processes were left out */
 	int err;
 };
 
@@ -773,6 +775,21 @@ static uint64_t proc_text_budget(const struct ebr_sql_capture *c)
 	uint64_t scaled = c->info->file_size * PROC_TEXT_PER_FILE_BYTE;
 
 	return scaled > PROC_TEXT_MIN ? scaled : PROC_TEXT_MIN;
+}
+
+/*
+ * Rows, likewise: a segment may hold 256 MiB of fork records that compress
+ * to a few KiB, and each is a row. A real fork record takes ten bytes or
+ * more on disk, so a row per two bytes of the file, and a million for small
+ * files, is more than any recording has.
+ */
+#define PROC_ROWS_MIN (1u << 20)
+
+static size_t proc_rows_budget(const struct ebr_sql_capture *c)
+{
+	uint64_t scaled = c->info->file_size / 2;
+
+	return scaled > PROC_ROWS_MIN ? (size_t)scaled : PROC_ROWS_MIN;
 }
 
 /* s (malloc'd, may be NULL) if the budget has room for it, else NULL (s freed). */
@@ -797,6 +814,10 @@ static struct proc *proc_new(struct procs *p, uint32_t pid, const char *source)
 {
 	struct proc *r;
 
+	if (p->n >= p->max_rows) {
+		p->rows_cut = 1; /* not an error: the process has no row */
+		return NULL;
+	}
 	if (p->n == p->cap_v) {
 		size_t cap = p->cap_v ? p->cap_v * 2 : 256;
 		struct proc *n = realloc(p->v, cap * sizeof(*n));
@@ -985,7 +1006,8 @@ static int fill_processes(struct ebr_sql *q)
 	int err = prepare_insert(q, "processes", ncols(processes_cols), &st);
 
 	for (size_t ci = 0; !err && ci < q->n_caps; ci++) {
-		struct procs p = { .q = q, .cap = &q->caps[ci], .text_left = proc_text_budget(&q->caps[ci]) };
+		struct procs p = { .q = q, .cap = &q->caps[ci], .text_left = proc_text_budget(&q->caps[ci]),
+				   .max_rows = proc_rows_budget(&q->caps[ci]) };
 
 		err = ebr_reader__meta_records(p.cap->r, EBR_META_PROCS, snapshot_row, &p);
 		/* snapshot parents: whoever holds the ppid in the snapshot */
@@ -1009,6 +1031,9 @@ static int fill_processes(struct ebr_sql *q)
 				      (int64_t)r->exit_code, r->exited, (int64_t)r->signal, r->exited,
 				      (int64_t)r->core_dumped, (int64_t)r->execs, (int64_t)r->kthread, r->source);
 		}
+		if (p.rows_cut)
+			pr_warn("%s: more than %zu processes; the processes table leaves out the later ones",
+				ebr_reader__path(p.cap->r), p.max_rows);
 		if (p.text_cut)
 			pr_warn("%s: the processes' exe, cmdline and cgroup paths exceed %llu MiB; "
 				"the rest are NULL in the processes table",

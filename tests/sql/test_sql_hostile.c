@@ -568,6 +568,44 @@ static void test_colliding_pids(void **state)
 	unlink(path);
 }
 
+/*
+ * A segment of 256 MiB of fork records compresses to a few KiB, and each
+ * record was a row of processes: a small file could ask for gigabytes. The
+ * table holds a million rows, or one per two bytes of the file if more.
+ */
+static void test_more_forks_than_rows(void **state)
+{
+	enum { N = (1 << 20) + 100 };
+	struct ebr_writer_opts wo = { .sz = sizeof(wo), .force = 1, .host = "hostile" };
+	uint64_t drops[EBR_DROP_NR] = {0};
+	struct ebr_buf b = {0};
+	struct ebr_writer *w;
+	struct ebr_sql *q;
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/many.ebc", dir);
+	w = ebr_writer__open(path, &wo);
+	assert_non_null(w);
+	for (uint32_t i = 1; i <= N; i++) /* the same record: the file stays small */
+		add_header_rec(&b, sizeof(struct ebr_fork_event), EBR_T_FORK, 5, 1, 2);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(ebr_writer__add_segment(w, b.p, b.len, drops, EBR_DROP_NR), 0);
+	ebr_buf__free(&b);
+	assert_int_equal(ebr_writer__close(w), 0);
+	warnings[0] = 0;
+	ebr_set_log(log_warnings, NULL);
+	q = open_sql(path);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes"), 1 << 20);
+	ebr_set_log(NULL, NULL);
+	assert_non_null(strstr(warnings, "more than 1048576 processes; the processes table leaves out the later ones"));
+	/* pid 1, then a row for each fork of pid 2 (each a new process), as many as fit */
+	assert_int_equal(q_int(q, "SELECT count(*) FROM processes WHERE pid = 2 AND source = 'fork'"), (1 << 20) - 1);
+	assert_int_equal(q_int(q, "SELECT count(*) FROM forks"), N);
+	ebr_sql__close(q);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_table_holds_bounded_bytes),
 		cmocka_unit_test(test_pushdown_at_the_edges_of_time),
 		cmocka_unit_test(test_colliding_pids),
+		cmocka_unit_test(test_more_forks_than_rows),
 	};
 	int rc;
 
