@@ -64,6 +64,13 @@ const struct ebr_cursor_stats *ebr_cursor__stats(const struct ebr_cursor *c)
 	return &c->stats;
 }
 
+void ebr_cursor__position(const struct ebr_cursor *c, size_t *segment, uint32_t *offset)
+{
+	/* records come from the segment loaded last; seg is one past it */
+	*segment = c->seg ? c->seg - 1 : 0;
+	*offset = c->pos ? c->order[c->pos - 1] : 0;
+}
+
 static int wanted(const struct ebr_cursor *c, const struct ebr_segment_info *s)
 {
 	if (!s->n_records)

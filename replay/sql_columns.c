@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ebpfrec/decode.h"
 #include "internal.h"
@@ -276,13 +277,14 @@ static const char *kind_doc(unsigned kind)
 	}
 }
 
+/* SQLite's identifiers ignore ASCII case: "PID" is the column pid. */
 static int is_common_name(const char *name)
 {
 	for (size_t i = 0; i < N_LEAD; i++)
-		if (!strcmp(lead_cols[i].name, name))
+		if (!strcasecmp(lead_cols[i].name, name))
 			return 1;
 	for (size_t i = 0; i < N_TRAIL; i++)
-		if (!strcmp(trail_cols[i].name, name))
+		if (!strcasecmp(trail_cols[i].name, name))
 			return 1;
 	return 0;
 }
@@ -321,10 +323,13 @@ static int is_flags_hint(unsigned hint)
 typedef int (*own_col_fn)(void *ctx, const char *name, enum ebr_sql_src src, int decl,
 			  const struct ebr_field *f, const char *doc);
 
-static int type_own_cols(const struct ebr_type *t, own_col_fn fn, void *ctx)
+/* docs: whether fn wants the doc texts (mapping fields to columns does not: a schema may have millions) */
+static int type_own_cols(const struct ebr_type *t, own_col_fn fn, void *ctx, int docs)
 {
+	/* looked up once: per field it would cost the square of a type's (up to 4096) fields */
+	int has_errno = ebr_type__field(t, "errno") != NULL, has_syscall = ebr_type__field(t, "syscall") != NULL;
 	int have_errno = 0, err;
-	char name[80], doc[200];
+	char name[80], doc[200] = "";
 
 	for (uint32_t i = 0; i < t->n_fields; i++) {
 		const struct ebr_field *f = &t->fields[i];
@@ -338,38 +343,43 @@ static int type_own_cols(const struct ebr_type *t, own_col_fn fn, void *ctx)
 		else
 			snprintf(name, sizeof(name), "%s", f->name);
 		hd = hint_doc(f->hint);
-		snprintf(doc, sizeof(doc), "%s.%s: %s%s%s", t->name, f->name, kind_doc(f->kind),
-			 hd ? "; " : "", hd ? hd : "");
+		if (docs)
+			snprintf(doc, sizeof(doc), "%s.%s: %s%s%s", t->name, f->name, kind_doc(f->kind),
+				 hd ? "; " : "", hd ? hd : "");
 		err = fn(ctx, name, EBR_SRC_FIELD, kind_decl(f->kind), f, doc);
 		if (err)
 			return err;
 		if (is_errno_hint(f->hint)) {
-			if (!have_errno && !ebr_type__field(t, "errno"))
+			if (!have_errno && !has_errno)
 				snprintf(name, sizeof(name), "errno");
 			else
 				snprintf(name, sizeof(name), "%s_errno", f->name);
 			have_errno = 1;
-			snprintf(doc, sizeof(doc), "name of the errno in %s (ENOENT, ...), NULL when none",
-				 f->name);
+			if (docs)
+				snprintf(doc, sizeof(doc), "name of the errno in %s (ENOENT, ...), NULL when none",
+					 f->name);
 			err = fn(ctx, name, EBR_SRC_ERRNO_NAME, SQLITE_TEXT, f, doc);
 		} else if (f->hint == EBR_FH_SIGNAL) {
 			snprintf(name, sizeof(name), "%s_name", f->name);
-			snprintf(doc, sizeof(doc), "name of the signal in %s (SIGKILL, ...), NULL when 0",
-				 f->name);
+			if (docs)
+				snprintf(doc, sizeof(doc), "name of the signal in %s (SIGKILL, ...), NULL when 0",
+					 f->name);
 			err = fn(ctx, name, EBR_SRC_SIGNAL_NAME, SQLITE_TEXT, f, doc);
 		} else if (is_enum_hint(f->hint)) {
 			/* the syscall's name is `syscall`, as in replay --output json */
-			if (f->hint == EBR_FH_SYSCALL && !ebr_type__field(t, "syscall"))
+			if (f->hint == EBR_FH_SYSCALL && !has_syscall)
 				snprintf(name, sizeof(name), "syscall");
 			else
 				snprintf(name, sizeof(name), "%s_name", f->name);
-			snprintf(doc, sizeof(doc), "name of the value in %s (%s), NULL when unknown", f->name,
-				 hd ? hd : "enumerated");
+			if (docs)
+				snprintf(doc, sizeof(doc), "name of the value in %s (%s), NULL when unknown", f->name,
+					 hd ? hd : "enumerated");
 			err = fn(ctx, name, EBR_SRC_ENUM_NAME, SQLITE_TEXT, f, doc);
 		} else if (is_flags_hint(f->hint)) {
 			snprintf(name, sizeof(name), "%s_names", f->name);
-			snprintf(doc, sizeof(doc), "the bits of %s by name (O_WRONLY|O_CREAT, READ|WRITE, ...)",
-				 f->name);
+			if (docs)
+				snprintf(doc, sizeof(doc), "the bits of %s by name (O_WRONLY|O_CREAT, READ|WRITE, ...)",
+					 f->name);
 			err = fn(ctx, name, EBR_SRC_FLAG_NAMES, SQLITE_TEXT, f, doc);
 		}
 		if (err)
@@ -378,10 +388,57 @@ static int type_own_cols(const struct ebr_type *t, own_col_fn fn, void *ctx)
 	return 0;
 }
 
-static int add_col(struct ebr_sql_table *t, const char *name, enum ebr_sql_src src, int decl,
+/*
+ * Bounds on the column model. A capture's schema may declare 1024 types of
+ * 4096 fields each, which compressed fits in a few KiB: unbounded, one such
+ * file would have every query build millions of columns, and SQLite refuses
+ * a table of more than 2000 columns, which would make the whole capture
+ * unreadable. Past these bounds a table keeps the columns it has (its
+ * events are all there; some fields are not columns) and a warning says so.
+ */
+#define MAX_OWN_COLS 1000 /* a table's own columns: with the common ones, under SQLite's 2000 */
+#define MAX_ALL_OWN_COLS 20000 /* all tables' own columns together... */
+#define MIN_OWN_COLS 64 /* ...but every table may have this many: a builtin type has fewer */
+
+/*
+ * The columns of the table being built, by name (ASCII case ignored, as
+ * SQLite does): a family table merges the fields of all its types, and
+ * looking each up in a list would cost the square of a large schema.
+ */
+struct col_names {
+	struct ebr_sql_table *t;
+	int *slot; /* column index + 1; 0: empty */
+	size_t mask;
+	size_t own_limit, n_own; /* own columns allowed, and added */
+	int full; /* a column was left out */
+};
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 16777619u;
+	}
+	return h;
+}
+
+static int col_index(const struct col_names *h, const char *name)
+{
+	for (size_t i = name_hash(name) & h->mask; h->slot[i]; i = (i + 1) & h->mask)
+		if (!strcasecmp(h->t->cols[h->slot[i] - 1].name, name))
+			return h->slot[i] - 1;
+	return -1;
+}
+
+static int add_col(struct col_names *h, const char *name, enum ebr_sql_src src, int decl,
 		   const char *field, const char *doc)
 {
+	struct ebr_sql_table *t = h->t;
 	struct ebr_sql_col *n = realloc(t->cols, (t->n_cols + 1) * sizeof(*t->cols));
+	size_t i;
 
 	if (!n)
 		return -ENOMEM;
@@ -396,25 +453,26 @@ static int add_col(struct ebr_sql_table *t, const char *name, enum ebr_sql_src s
 	t->n_cols++;
 	if (!n->name || !n->doc || (field && !n->field))
 		return -ENOMEM;
+	/* the table never outgrows the slots: at most half of them are used */
+	for (i = name_hash(name) & h->mask; h->slot[i]; i = (i + 1) & h->mask)
+		;
+	h->slot[i] = (int)t->n_cols;
 	return 0;
-}
-
-static int col_index(const struct ebr_sql_table *t, const char *name)
-{
-	for (size_t i = 0; i < t->n_cols; i++)
-		if (!strcmp(t->cols[i].name, name))
-			return (int)i;
-	return -1;
 }
 
 static int add_own_col(void *ctx, const char *name, enum ebr_sql_src src, int decl,
 		       const struct ebr_field *f, const char *doc)
 {
-	struct ebr_sql_table *t = ctx;
+	struct col_names *h = ctx;
 
-	if (col_index(t, name) >= 0)
+	if (col_index(h, name) >= 0)
 		return 0; /* the same column from another type of the family */
-	return add_col(t, name, src, decl, f->name, doc);
+	if (h->n_own >= h->own_limit) {
+		h->full = 1;
+		return 0;
+	}
+	h->n_own++;
+	return add_col(h, name, src, decl, f->name, doc);
 }
 
 /* Does this table take records of type ty? */
@@ -444,12 +502,12 @@ static const struct ebr_schema *schema_at(const struct ebr_sql *q, size_t i)
 	return i < q->n_caps ? q->caps[i].schema : ebr_schema__builtin();
 }
 
-static int build_columns(struct ebr_sql *q, struct ebr_sql_table *t)
+static int build_columns(struct ebr_sql *q, struct ebr_sql_table *t, struct col_names *h)
 {
 	int err;
 
 	for (size_t i = 0; i < N_LEAD; i++) {
-		err = add_col(t, lead_cols[i].name, lead_cols[i].src, lead_cols[i].decl, NULL,
+		err = add_col(h, lead_cols[i].name, lead_cols[i].src, lead_cols[i].decl, NULL,
 			      lead_cols[i].doc);
 		if (err)
 			return err;
@@ -463,13 +521,13 @@ static int build_columns(struct ebr_sql *q, struct ebr_sql_table *t)
 
 				if (!ty || ty->family == EBR_FAM_META || !table_covers(t, ty))
 					continue;
-				err = type_own_cols(ty, add_own_col, t);
+				err = type_own_cols(ty, add_own_col, h, 1);
 				if (err)
 					return err;
 			}
 	}
 	for (size_t i = 0; i < N_TRAIL; i++) {
-		err = add_col(t, trail_cols[i].name, trail_cols[i].src, trail_cols[i].decl, NULL,
+		err = add_col(h, trail_cols[i].name, trail_cols[i].src, trail_cols[i].decl, NULL,
 			      trail_cols[i].doc);
 		if (err)
 			return err;
@@ -478,7 +536,7 @@ static int build_columns(struct ebr_sql *q, struct ebr_sql_table *t)
 }
 
 struct map_ctx {
-	const struct ebr_sql_table *t;
+	const struct col_names *h;
 	const struct ebr_field **fields;
 };
 
@@ -486,17 +544,18 @@ static int map_own_col(void *ctx, const char *name, enum ebr_sql_src src, int de
 		       const struct ebr_field *f, const char *doc)
 {
 	struct map_ctx *m = ctx;
-	int i = col_index(m->t, name);
+	int i = col_index(m->h, name);
 
 	(void)src;
 	(void)decl;
 	(void)doc;
-	if (i >= 0)
+	/* two fields whose names differ only in case share a column: it shows the one it was made from */
+	if (i >= 0 && !m->fields[i])
 		m->fields[i] = f;
 	return 0;
 }
 
-static int build_maps(struct ebr_sql *q, struct ebr_sql_table *t)
+static int build_maps(struct ebr_sql *q, struct ebr_sql_table *t, const struct col_names *h)
 {
 	t->caps = calloc(q->n_caps, sizeof(*t->caps));
 	if (!t->caps)
@@ -513,7 +572,7 @@ static int build_maps(struct ebr_sql *q, struct ebr_sql_table *t)
 		}
 		for (size_t i = 0; t->kind != EBR_TBL_EVENTS && i < ebr_schema__type_count(s); i++) {
 			const struct ebr_type *ty = ebr_schema__type_at(s, i);
-			struct map_ctx m = { .t = t };
+			struct map_ctx m = { .h = h };
 
 			if (ty->family == EBR_FAM_META || !table_covers(t, ty) ||
 			    ebr_schema__type(s, ty->id) != ty)
@@ -524,7 +583,7 @@ static int build_maps(struct ebr_sql *q, struct ebr_sql_table *t)
 			if (!m.fields)
 				return -ENOMEM;
 			tc->fields[ty->id] = m.fields;
-			type_own_cols(ty, map_own_col, &m);
+			type_own_cols(ty, map_own_col, &m, 0);
 		}
 		for (size_t i = 0; i < ebr_reader__segment_count(r); i++) {
 			const struct ebr_segment_info *si = ebr_reader__segment(r, i);
@@ -547,15 +606,16 @@ static int valid_ident(const char *s)
 	return 1;
 }
 
+/* Table names ignore ASCII case in SQL: a type named "Events" must not take a table named events. */
 static int name_taken(const struct ebr_sql *q, const char *name)
 {
-	if (ebr_sql__is_reserved_name(name) || !strncmp(name, "sqlite_", 7))
+	if (ebr_sql__is_reserved_name(name) || !strncasecmp(name, "sqlite_", 7))
 		return 1;
 	for (size_t i = 0; i < N_FAMILY_TABLES; i++)
-		if (!strcmp(family_tables[i].name, name))
+		if (!strcasecmp(family_tables[i].name, name))
 			return 1;
 	for (size_t i = 0; i < q->n_tables; i++)
-		if (!strcmp(q->tables[i].name, name))
+		if (!strcasecmp(q->tables[i].name, name))
 			return 1;
 	return 0;
 }
@@ -572,15 +632,33 @@ static struct ebr_sql_table *new_table(struct ebr_sql *q)
 	return n;
 }
 
-static int finish_table(struct ebr_sql *q, struct ebr_sql_table *t)
+/* cut: incremented when the table does not get all of its columns */
+static int finish_table(struct ebr_sql *q, struct ebr_sql_table *t, size_t *cut)
 {
-	int err = build_columns(q, t);
+	struct col_names h = { .t = t, .own_limit = MAX_OWN_COLS };
+	size_t slots = 1, all_own = 0;
+	int err;
 
-	return err ? err : build_maps(q, t);
+	for (size_t i = 0; i + 1 < q->n_tables; i++)
+		all_own += q->tables[i].n_cols - N_LEAD - N_TRAIL;
+	if (all_own + h.own_limit > MAX_ALL_OWN_COLS)
+		h.own_limit = all_own + MIN_OWN_COLS < MAX_ALL_OWN_COLS ? MAX_ALL_OWN_COLS - all_own : MIN_OWN_COLS;
+	while (slots < 2 * (N_LEAD + N_TRAIL + h.own_limit + 1))
+		slots *= 2;
+	h.slot = calloc(slots, sizeof(*h.slot));
+	if (!h.slot)
+		return -ENOMEM;
+	h.mask = slots - 1;
+	err = build_columns(q, t, &h);
+	if (!err)
+		err = build_maps(q, t, &h);
+	free(h.slot);
+	*cut += h.full;
+	return err;
 }
 
 /* Type names in play, each once, with the id the first schema gives it. */
-static int add_type_tables(struct ebr_sql *q)
+static int add_type_tables(struct ebr_sql *q, size_t *cut)
 {
 	char name[96], doc[160];
 
@@ -613,7 +691,7 @@ static int add_type_tables(struct ebr_sql *q)
 			t->doc = strdup(doc);
 			if (!t->name || !t->type_name || !t->doc)
 				return -ENOMEM;
-			err = finish_table(q, t);
+			err = finish_table(q, t, cut);
 			if (err)
 				return err;
 		}
@@ -623,6 +701,7 @@ static int add_type_tables(struct ebr_sql *q)
 int ebr_sql__build_tables(struct ebr_sql *q)
 {
 	struct ebr_sql_table *t = new_table(q);
+	size_t cut = 0;
 	int err;
 
 	if (!t)
@@ -632,7 +711,7 @@ int ebr_sql__build_tables(struct ebr_sql *q)
 	t->doc = strdup("every event of every type: the common columns");
 	if (!t->name || !t->doc)
 		return -ENOMEM;
-	err = finish_table(q, t);
+	err = finish_table(q, t, &cut);
 	for (size_t i = 0; !err && i < N_FAMILY_TABLES; i++) {
 		const struct family_table *ft = &family_tables[i];
 
@@ -646,9 +725,14 @@ int ebr_sql__build_tables(struct ebr_sql *q)
 		t->type_name = ft->type_name ? strdup(ft->type_name) : NULL;
 		if (!t->name || !t->doc || (ft->type_name && !t->type_name))
 			return -ENOMEM;
-		err = finish_table(q, t);
+		err = finish_table(q, t, &cut);
 	}
-	return err ? err : add_type_tables(q);
+	if (!err)
+		err = add_type_tables(q, &cut);
+	if (!err && cut)
+		pr_warn("the captures' schemas give %zu SQL tables more columns than kept (%d per table, %d in all); "
+			"those fields are not columns", cut, MAX_OWN_COLS, MAX_ALL_OWN_COLS);
+	return err;
 }
 
 void ebr_sql__free_tables(struct ebr_sql *q)
@@ -847,12 +931,21 @@ void ebr_sql__value(const struct ebr_sql_capture *cap, const struct ebr_sql_col 
 	case EBR_SRC_TS:
 		set_int(v, (int64_t)rec->ts);
 		return;
-	case EBR_SRC_TIME:
-		if (ebr_sql_buf__reserve(buf, 48))
+	case EBR_SRC_TIME: {
+		uint64_t b2w = (uint64_t)cap->info->boot_to_wall_ns, wall = rec->ts + b2w;
+
+		/*
+		 * NULL when ts + offset leaves u64 nanoseconds (a damaged ts): a
+		 * wrapped time would sort among real ones, out of ts order, and the
+		 * time windows (sql_vtab.c) could not find it.
+		 */
+		if ((cap->info->boot_to_wall_ns >= 0 ? wall < rec->ts : wall > rec->ts) ||
+		    ebr_sql_buf__reserve(buf, 48))
 			return;
-		ebr_format_wall_time(rec->ts + (uint64_t)cap->info->boot_to_wall_ns, buf->p, 48);
+		ebr_format_wall_time(wall, buf->p, 48);
 		set_text(v, buf->p, strlen(buf->p));
 		return;
+	}
 	case EBR_SRC_TYPE:
 		t = ebr_schema__type(cap->schema, rec->type);
 		if (t) {

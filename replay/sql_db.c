@@ -29,6 +29,21 @@ static int segments_ordered(struct ebr_reader *r)
 	return 1;
 }
 
+static void ts_extremes(struct ebr_sql_capture *c)
+{
+	int64_t b2w = c->info->boot_to_wall_ns;
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < ebr_reader__segment_count(c->r); i++) {
+		const struct ebr_segment_info *s = ebr_reader__segment(c->r, i);
+
+		if (s->n_records && s->t_last > last)
+			last = s->t_last;
+	}
+	c->high_ts = last >> 63;
+	c->late_time_null = b2w > 0 && last > UINT64_MAX - (uint64_t)b2w;
+}
+
 void ebr_sql__close(struct ebr_sql *q)
 {
 	if (!q)
@@ -83,6 +98,9 @@ struct ebr_sql *ebr_sql__open(const char *const *paths, size_t n, const struct e
 		c->schema = ebr_reader__schema(c->r);
 		c->info = ebr_reader__info(c->r);
 		c->ordered = segments_ordered(c->r);
+		ts_extremes(c);
+		if (i)
+			c->segment_base = c[-1].segment_base + ebr_reader__segment_count(c[-1].r);
 		c->host_len = strlen(c->info->host);
 		c->sev = ebr_sql_sev__new(c->schema);
 		if (!c->sev) {

@@ -81,6 +81,10 @@ struct ebr_sql_capture {
 	const struct ebr_schema *schema;
 	const struct ebr_capture_info *info;
 	int ordered; /* no segment starts before an earlier one ends */
+	/* by the index (damaged captures): a ts of 2^63 or more, which reads negative; a
+	 * ts + boot_to_wall_ns beyond u64, whose time is NULL */
+	int high_ts, late_time_null;
+	uint64_t segment_base; /* segments of the captures before this one: rowids (sql_vtab.c) */
 	struct ebr_sql_sev *sev;
 	size_t host_len;
 };

@@ -2,8 +2,9 @@
 /*
  * Result writers: an aligned table for a terminal, CSV (RFC 4180 quoting),
  * one JSON array, or JSON Lines. The table needs column widths before its
- * first line, so it holds back the first rows; later rows stream with the
- * widths those set, so memory stays bounded for any result size.
+ * first line, so it holds back the first rows (1000, or 8 MiB of cells);
+ * later rows stream with the widths those set, so memory stays bounded for
+ * any result size and any cell size.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,13 @@
 
 #include "sql_internal.h"
 
-#define TABLE_HOLD_ROWS 1000 /* rows measured before the table starts */
+#define TABLE_HOLD_ROWS 1000 /* rows measured before the table starts... */
+/*
+ * ...or fewer, once their cells hold this much: a cell can be hundreds of
+ * KiB (an argument list as JSON, escaped), and a thousand identical records
+ * compress to nothing, so rows alone bounded nothing a terminal wants.
+ */
+#define TABLE_HOLD_BYTES (8u << 20)
 
 struct ebr_sql_out {
 	FILE *f;
@@ -27,7 +34,7 @@ struct ebr_sql_out {
 	size_t *width;
 	int *numeric;
 	char **held; /* TABLE_HOLD_ROWS * n_cols cells */
-	size_t n_held;
+	size_t n_held, held_bytes;
 	int started;
 };
 
@@ -66,7 +73,7 @@ static void free_set(struct ebr_sql_out *o)
 		free(o->held[i]);
 	free(o->held);
 	o->held = NULL;
-	o->n_held = 0;
+	o->n_held = o->held_bytes = 0;
 	free(o->width);
 	o->width = NULL;
 	free(o->numeric);
@@ -231,7 +238,7 @@ static void table_start(struct ebr_sql_out *o)
 		free(o->held[i]);
 		o->held[i] = NULL;
 	}
-	o->n_held = 0;
+	o->n_held = o->held_bytes = 0;
 	o->started = 1;
 }
 
@@ -239,7 +246,7 @@ static int table_row(struct ebr_sql_out *o, const struct ebr_sql_val *vals)
 {
 	char **cells;
 
-	if (!o->started && o->n_held == TABLE_HOLD_ROWS)
+	if (!o->started && (o->n_held == TABLE_HOLD_ROWS || o->held_bytes >= TABLE_HOLD_BYTES))
 		table_start(o);
 	cells = o->started ? calloc((size_t)o->n_cols + 1, sizeof(*cells)) :
 			     &o->held[o->n_held * (size_t)o->n_cols];
@@ -252,6 +259,7 @@ static int table_row(struct ebr_sql_out *o, const struct ebr_sql_val *vals)
 		if (!o->started) {
 			size_t w = display_width(cells[i]);
 
+			o->held_bytes += strlen(cells[i]) + 1;
 			if (w > o->width[i])
 				o->width[i] = w;
 			if (vals[i].type != SQLITE_INTEGER && vals[i].type != SQLITE_FLOAT &&

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ebpfrec/decode.h"
 #include "internal.h"
@@ -200,13 +201,14 @@ const char *const ebr_sql_dim_names[] = {
 	"processes", "containers", "schema_columns", NULL,
 };
 
+/* ASCII case is ignored, as SQL does for names. */
 int ebr_sql__is_reserved_name(const char *name)
 {
 	/* events; and contexts, value_names: the exported database's own (sql_export_layout.c) */
-	if (!strcmp(name, "events") || !strcmp(name, "contexts") || !strcmp(name, "value_names"))
+	if (!strcasecmp(name, "events") || !strcasecmp(name, "contexts") || !strcasecmp(name, "value_names"))
 		return 1;
 	for (size_t i = 0; i < N_DIMS; i++)
-		if (!strcmp(dims[i].name, name))
+		if (!strcasecmp(dims[i].name, name))
 			return 1;
 	return 0;
 }
@@ -632,23 +634,48 @@ struct proc {
 	const char *source;
 };
 
-/* pid -> index of the process row currently holding that pid */
+/*
+ * pid -> index of the process row currently holding that pid. The pids
+ * come from the file: with a fixed hash a damaged or hostile capture can
+ * pick thousands that share a slot, and forks and exits of them took hours
+ * (each removal re-inserted its whole cluster). The multiplier is drawn per
+ * map, so no file knows which pids collide, and removal shifts the cluster
+ * back in one pass.
+ */
 struct pid_map {
-	uint32_t *keys; /* pid + 1; 0: empty */
+	uint64_t *keys; /* pid + 1; 0: empty */
 	size_t *vals;
-	size_t cap, n;
+	size_t cap, n; /* cap: a power of two, or 0 */
+	uint64_t mul; /* odd */
+	unsigned shift; /* 64 - log2(cap) */
 };
+
+static size_t pid_map__home(const struct pid_map *m, uint64_t key)
+{
+	return (size_t)((key * m->mul) >> m->shift);
+}
 
 static size_t *pid_map__find(struct pid_map *m, uint32_t pid)
 {
 	if (!m->cap)
 		return NULL;
-	for (size_t i = (pid * 2654435761u) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = pid_map__home(m, pid + 1ull);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->keys[i])
 			return NULL;
-		if (m->keys[i] == pid + 1)
+		if (m->keys[i] == pid + 1ull)
 			return &m->vals[i];
 	}
+}
+
+static void pid_map__insert(struct pid_map *m, uint64_t key, size_t val)
+{
+	size_t i = pid_map__home(m, key);
+
+	while (m->keys[i])
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
 }
 
 static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
@@ -660,8 +687,17 @@ static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
 		return 0;
 	}
 	if ((m->n + 1) * 2 > m->cap) {
-		struct pid_map g = { .cap = m->cap ? m->cap * 2 : 1024 };
+		struct pid_map g = { .cap = m->cap ? m->cap * 2 : 1024, .mul = m->mul };
 
+		if (!g.mul) {
+			struct timespec t;
+
+			/* not for secrecy: a value no file can know, cheap, never a syscall error */
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			g.mul = ((uint64_t)t.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)m ^
+				 (uint64_t)t.tv_sec << 32) | 1;
+		}
+		g.shift = 64 - (unsigned)__builtin_ctzll(g.cap);
 		g.keys = calloc(g.cap, sizeof(*g.keys));
 		g.vals = calloc(g.cap, sizeof(*g.vals));
 		if (!g.keys || !g.vals) {
@@ -671,42 +707,35 @@ static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
 		}
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->keys[i])
-				pid_map__put(&g, m->keys[i] - 1, m->vals[i]);
+				pid_map__insert(&g, m->keys[i], m->vals[i]);
 		free(m->keys);
 		free(m->vals);
 		*m = g;
 	}
-	for (size_t i = (pid * 2654435761u) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
-		if (!m->keys[i]) {
-			m->keys[i] = pid + 1;
-			m->vals[i] = val;
-			m->n++;
-			return 0;
-		}
+	pid_map__insert(m, pid + 1ull, val);
+	return 0;
 }
 
-/* Deleting from linear probing: re-insert the rest of the cluster. */
+/* Removal from linear probing: later entries of the cluster move back into the hole. */
 static void pid_map__del(struct pid_map *m, uint32_t pid)
 {
-	size_t i, j;
+	size_t *v = pid_map__find(m, pid), i, j, mask = m->cap - 1;
 
-	if (!m->cap)
+	if (!v)
 		return;
-	for (i = (pid * 2654435761u) & (m->cap - 1); m->keys[i] && m->keys[i] != pid + 1;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	if (!m->keys[i])
-		return;
+	i = (size_t)(v - m->vals);
+	for (j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
+		size_t home = pid_map__home(m, m->keys[j]);
+
+		/* an entry stays when its home lies cyclically in (i, j]: the hole is not on its path */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		i = j;
+	}
 	m->keys[i] = 0;
 	m->n--;
-	for (j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
-		uint32_t k = m->keys[j];
-		size_t v = m->vals[j];
-
-		m->keys[j] = 0;
-		m->n--;
-		pid_map__put(m, k - 1, v);
-	}
 }
 
 /* The lifecycle fields, looked up once per capture rather than per event. */
@@ -723,13 +752,72 @@ struct procs {
 	struct proc *v;
 	size_t n, cap_v;
 	struct pid_map live;
+	uint64_t text_left; /* bytes of exe, cmdline and cgroup_path the rows may still hold */
+	int text_cut; /* some were left NULL */
+	size_t max_rows; /* proc_rows_budget */
+	int rows_cut; /* processes were left out */
 	int err;
 };
+
+/*
+ * A forked process starts with its parent's exe and cmdline, so each fork
+ * record (96 bytes, compressing to almost nothing) copies them: a parent
+ * with 64 KiB of arguments (384 KiB as JSON) and a few thousand forks made
+ * a 30 KiB capture take gigabytes. The text of all rows of a capture gets a
+ * budget, as the reader gives metadata one: 64 MiB, or 64 times the file
+ * for a large capture. Past it, exe, cmdline and cgroup_path are NULL.
+ */
+#define PROC_TEXT_MIN (64ull << 20)
+#define PROC_TEXT_PER_FILE_BYTE 64
+
+static uint64_t proc_text_budget(const struct ebr_sql_capture *c)
+{
+	uint64_t scaled = c->info->file_size * PROC_TEXT_PER_FILE_BYTE;
+
+	return scaled > PROC_TEXT_MIN ? scaled : PROC_TEXT_MIN;
+}
+
+/*
+ * Rows, likewise: a segment may hold 256 MiB of fork records that compress
+ * to a few KiB, and each is a row. A real fork record takes ten bytes or
+ * more on disk, so a row per two bytes of the file, and a million for small
+ * files, is more than any recording has.
+ */
+#define PROC_ROWS_MIN (1u << 20)
+
+static size_t proc_rows_budget(const struct ebr_sql_capture *c)
+{
+	uint64_t scaled = c->info->file_size / 2;
+
+	return scaled > PROC_ROWS_MIN ? (size_t)scaled : PROC_ROWS_MIN;
+}
+
+/* s (malloc'd, may be NULL) if the budget has room for it, else NULL (s freed). */
+static char *proc_text(struct procs *p, char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	if (n > p->text_left) {
+		free(s);
+		p->text_cut = 1;
+		p->text_left = 0;
+		return NULL;
+	}
+	p->text_left -= n;
+	return s;
+}
 
 static struct proc *proc_new(struct procs *p, uint32_t pid, const char *source)
 {
 	struct proc *r;
 
+	if (p->n >= p->max_rows) {
+		p->rows_cut = 1; /* not an error: the process has no row */
+		return NULL;
+	}
 	if (p->n == p->cap_v) {
 		size_t cap = p->cap_v ? p->cap_v * 2 : 256;
 		struct proc *n = realloc(p->v, cap * sizeof(*n));
@@ -789,9 +877,9 @@ static int snapshot_row(const struct ebr_event_header *rec, void *arg)
 	proc_from_header(r, rec);
 	r->start_ts = (uint64_t)rec_int(t, rec, "start_ts", 0);
 	r->kthread = rec_int(t, rec, "kthread", 0) != 0;
-	r->exe = rec_str(t, rec, "exe");
-	r->cmdline = rec_strlist_json(t, rec, "cmdline");
-	r->cgroup_path = rec_str(t, rec, "cgroup_path");
+	r->exe = proc_text(p, rec_str(t, rec, "exe"));
+	r->cmdline = proc_text(p, rec_strlist_json(t, rec, "cmdline"));
+	r->cgroup_path = proc_text(p, rec_str(t, rec, "cgroup_path"));
 	if (r->exe && !*r->exe) {
 		free(r->exe);
 		r->exe = NULL;
@@ -820,9 +908,9 @@ static void on_proc_fork(struct procs *p, const struct ebr_event_header *h)
 	r->ppid = h->pid;
 	r->parent_upid = (int64_t)parent_i;
 	r->start_ts = h->ts;
-	r->exe = parent->exe ? strdup(parent->exe) : NULL;
-	r->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
-	r->cgroup_path = parent->cgroup_path ? strdup(parent->cgroup_path) : NULL;
+	r->exe = proc_text(p, parent->exe ? strdup(parent->exe) : NULL);
+	r->cmdline = proc_text(p, parent->cmdline ? strdup(parent->cmdline) : NULL);
+	r->cgroup_path = proc_text(p, parent->cgroup_path ? strdup(parent->cgroup_path) : NULL);
 }
 
 static void on_proc_exec(struct procs *p, const struct ebr_event_header *h)
@@ -836,8 +924,8 @@ static void on_proc_exec(struct procs *p, const struct ebr_event_header *h)
 		return;
 	free(r->exe);
 	free(r->cmdline);
-	r->exe = field_str(p->lf.filename, h);
-	r->cmdline = field_strlist_json(p->lf.args, h);
+	r->exe = proc_text(p, field_str(p->lf.filename, h));
+	r->cmdline = proc_text(p, field_strlist_json(p->lf.args, h));
 	proc_from_header(r, h);
 	r->execs++;
 }
@@ -918,7 +1006,8 @@ static int fill_processes(struct ebr_sql *q)
 	int err = prepare_insert(q, "processes", ncols(processes_cols), &st);
 
 	for (size_t ci = 0; !err && ci < q->n_caps; ci++) {
-		struct procs p = { .q = q, .cap = &q->caps[ci] };
+		struct procs p = { .q = q, .cap = &q->caps[ci], .text_left = proc_text_budget(&q->caps[ci]),
+				   .max_rows = proc_rows_budget(&q->caps[ci]) };
 
 		err = ebr_reader__meta_records(p.cap->r, EBR_META_PROCS, snapshot_row, &p);
 		/* snapshot parents: whoever holds the ppid in the snapshot */
@@ -942,6 +1031,13 @@ static int fill_processes(struct ebr_sql *q)
 				      (int64_t)r->exit_code, r->exited, (int64_t)r->signal, r->exited,
 				      (int64_t)r->core_dumped, (int64_t)r->execs, (int64_t)r->kthread, r->source);
 		}
+		if (p.rows_cut)
+			pr_warn("%s: more than %zu processes; the processes table leaves out the later ones",
+				ebr_reader__path(p.cap->r), p.max_rows);
+		if (p.text_cut)
+			pr_warn("%s: the processes' exe, cmdline and cgroup paths exceed %llu MiB; "
+				"the rest are NULL in the processes table",
+				ebr_reader__path(p.cap->r), (unsigned long long)(proc_text_budget(p.cap) >> 20));
 		base += (int64_t)p.n;
 		for (size_t i = 0; i < p.n; i++) {
 			free(p.v[i].exe);
@@ -1012,7 +1108,18 @@ static int fill_cgroup_table(struct ebr_sql *q, sqlite3_stmt *st)
 
 		for (size_t i = 0; !err && i < ebr_reader__cgroup_count(r); i++) {
 			const struct ebr_cgroup_view *v = ebr_reader__cgroup_at(r, i);
+			struct ebr_cgroup_view by_id;
 
+			/*
+			 * The table may name a cgroup twice (a damaged or merged capture):
+			 * one row per cgroup, or containers' unique index refuses the whole
+			 * fill. The row is the entry lookups by id give, as the `container`
+			 * column of the event tables does. The table is sorted by id.
+			 */
+			if (i && ebr_reader__cgroup_at(r, i - 1)->id == v->id)
+				continue;
+			if (ebr_reader__cgroup(r, v->id, &by_id) == 0)
+				v = &by_id;
 			err = put_row(q, st, "iittttttt", (int64_t)q->caps[ci].id, (int64_t)v->id, v->path,
 				      v->container_id, v->runtime, v->pod_uid, v->pod_namespace, v->pod_name,
 				      v->unit);

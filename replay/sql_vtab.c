@@ -59,8 +59,8 @@ struct sql_cursor {
 	struct sql_vtab *vt;
 
 	/* the plan's values */
-	uint64_t lo, hi; /* ts window [lo, hi); hi == UINT64_MAX: open */
-	uint64_t wlo, whi; /* wall-clock window from `time`, same convention */
+	int64_t tlo, thi; /* ts window [tlo, thi] as the column shows ts: signed */
+	uint64_t wlo, whi; /* wall-clock window from `time`, [wlo, whi); whi == UINT64_MAX: open */
 	int empty; /* a constraint no row can meet */
 	struct name_set *sets;
 	size_t n_sets;
@@ -77,7 +77,7 @@ struct sql_cursor {
 	uint64_t types[EBR_SQL_TYPE_WORDS];
 	const struct ebr_event_header *rec;
 	const struct ebr_field **fields;
-	int64_t rowid, emitted;
+	int64_t emitted;
 	int eof;
 	struct ebr_sql_buf buf;
 };
@@ -165,8 +165,9 @@ int ebr_sql__parse_iso(const char *s, size_t n, uint64_t *wall_ns, uint64_t *uni
 	tm.tm_min = mi;
 	tm.tm_sec = se;
 	t = timegm(&tm);
-	if (t < 0)
-		return -EINVAL;
+	/* past 2554 a time is beyond u64 ns, which no row has: no window (it wrapped to one in the past) */
+	if (t < 0 || (uint64_t)t > (UINT64_MAX - frac) / 1000000000ULL)
+		return -ERANGE;
 	*wall_ns = (uint64_t)t * 1000000000ULL + frac;
 	*unit_ns = unit;
 	return 0;
@@ -299,9 +300,14 @@ static int x_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	}
 
 	info->idxNum = 0;
+	/*
+	 * The cursor's order is that of ts as a u64: it is the column's while no
+	 * ts reads negative, and the order of `time` while no time is NULL at
+	 * the end (see ebr_sql_capture).
+	 */
 	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn >= 0 && !info->aOrderBy[0].desc &&
-	    (t->cols[info->aOrderBy[0].iColumn].src == EBR_SRC_TS ||
-	     t->cols[info->aOrderBy[0].iColumn].src == EBR_SRC_TIME) &&
+	    ((t->cols[info->aOrderBy[0].iColumn].src == EBR_SRC_TS && !vt->q->caps[0].high_ts) ||
+	     (t->cols[info->aOrderBy[0].iColumn].src == EBR_SRC_TIME && !vt->q->caps[0].late_time_null)) &&
 	    vt->q->n_caps == 1 && vt->q->caps[0].ordered && !in_loop) {
 		info->orderByConsumed = 1;
 		info->idxNum |= PLAN_ORDERED;
@@ -390,7 +396,25 @@ static void bound_hi(uint64_t *hi, uint64_t v)
 		*hi = v;
 }
 
-/* ts OP value, as a window. Values that are not numbers leave it open (SQLite re-checks). */
+/* Narrows the ts window to [lo, hi]. */
+static void ts_range(struct sql_cursor *c, int64_t lo, int64_t hi)
+{
+	if (lo > c->tlo)
+		c->tlo = lo;
+	if (hi < c->thi)
+		c->thi = hi;
+	if (c->tlo > c->thi)
+		c->empty = 1;
+}
+
+/*
+ * ts OP value, as a window. The window is in the column's terms: a record's
+ * ts is a u64, which the column shows as a signed integer (a damaged
+ * capture's 2^63 and up read negative), and SQLite compares that; the
+ * cursor's window is made from it per capture (open_next_capture) and every
+ * row is checked against it (advance). Values that are not numbers leave it
+ * open (SQLite re-checks).
+ */
 static void ts_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 {
 	int t = sqlite3_value_type(v);
@@ -406,34 +430,25 @@ static void ts_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 		switch (op) {
 		case SQLITE_INDEX_CONSTRAINT_EQ:
 		case SQLITE_INDEX_CONSTRAINT_IS:
-			if (i < 0) {
-				c->empty = 1;
-				return;
-			}
-			bound_lo(&c->lo, (uint64_t)i);
-			bound_hi(&c->hi, (uint64_t)i + 1);
+			ts_range(c, i, i);
 			return;
 		case SQLITE_INDEX_CONSTRAINT_GT:
 			if (i == INT64_MAX)
 				c->empty = 1;
-			else if (i >= 0)
-				bound_lo(&c->lo, (uint64_t)i + 1);
+			else
+				ts_range(c, i + 1, INT64_MAX);
 			return;
 		case SQLITE_INDEX_CONSTRAINT_GE:
-			if (i > 0)
-				bound_lo(&c->lo, (uint64_t)i);
+			ts_range(c, i, INT64_MAX);
 			return;
 		case SQLITE_INDEX_CONSTRAINT_LT:
-			if (i <= 0)
+			if (i == INT64_MIN)
 				c->empty = 1;
 			else
-				bound_hi(&c->hi, (uint64_t)i);
+				ts_range(c, INT64_MIN, i - 1);
 			return;
 		case SQLITE_INDEX_CONSTRAINT_LE:
-			if (i < 0)
-				c->empty = 1;
-			else if (i < INT64_MAX)
-				bound_hi(&c->hi, (uint64_t)i + 1);
+			ts_range(c, INT64_MIN, i);
 			return;
 		}
 		return;
@@ -444,36 +459,39 @@ static void ts_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 	if (isnan(d))
 		return;
 	/* integers compared with a real: round the bound outwards, SQLite re-checks */
+	if (d >= 9223372036854775808.0) { /* 2^63: above every integer */
+		if (op != SQLITE_INDEX_CONSTRAINT_LT && op != SQLITE_INDEX_CONSTRAINT_LE)
+			c->empty = 1;
+		return;
+	}
+	if (d < -9223372036854775808.0) { /* below every integer */
+		if (op != SQLITE_INDEX_CONSTRAINT_GT && op != SQLITE_INDEX_CONSTRAINT_GE)
+			c->empty = 1;
+		return;
+	}
 	switch (op) {
 	case SQLITE_INDEX_CONSTRAINT_EQ:
 	case SQLITE_INDEX_CONSTRAINT_IS:
-		if (d < 0 || d > 9.2e18 || floor(d) != d) {
+		if (floor(d) != d)
 			c->empty = 1;
-			return;
-		}
-		bound_lo(&c->lo, (uint64_t)d);
-		bound_hi(&c->hi, (uint64_t)d + 1);
+		else
+			ts_range(c, (int64_t)d, (int64_t)d);
 		return;
 	case SQLITE_INDEX_CONSTRAINT_GT:
 	case SQLITE_INDEX_CONSTRAINT_GE:
-		if (d > 9.2e18)
-			c->empty = 1;
-		else if (d > 0)
-			bound_lo(&c->lo, (uint64_t)floor(d));
+		ts_range(c, (int64_t)floor(d), INT64_MAX);
 		return;
 	case SQLITE_INDEX_CONSTRAINT_LT:
 	case SQLITE_INDEX_CONSTRAINT_LE:
-		if (d < 0)
-			c->empty = 1;
-		else if (d < 9.2e18)
-			bound_hi(&c->hi, (uint64_t)ceil(d) + 1);
+		/* below 2^63 doubles are integers from 2^53 on, so ceil(d) fits */
+		ts_range(c, INT64_MIN, (int64_t)ceil(d));
 		return;
 	}
 }
 
 static void time_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 {
-	uint64_t wall, unit;
+	uint64_t wall, unit, end;
 
 	if (sqlite3_value_type(v) == SQLITE_NULL) {
 		c->empty = 1;
@@ -483,10 +501,12 @@ static void time_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 	    ebr_sql__parse_iso((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v), &wall,
 			       &unit))
 		return; /* not a time we can read: no window, SQLite compares the text */
+	/* the end of the last unit given, at most the end of u64 nanoseconds (open) */
+	end = wall + unit < wall ? UINT64_MAX : wall + unit;
 	switch (op) {
 	case SQLITE_INDEX_CONSTRAINT_EQ:
 		bound_lo(&c->wlo, wall);
-		bound_hi(&c->whi, wall + unit);
+		bound_hi(&c->whi, end);
 		return;
 	case SQLITE_INDEX_CONSTRAINT_GT:
 	case SQLITE_INDEX_CONSTRAINT_GE:
@@ -494,7 +514,7 @@ static void time_constraint(struct sql_cursor *c, int op, sqlite3_value *v)
 		return;
 	case SQLITE_INDEX_CONSTRAINT_LT:
 	case SQLITE_INDEX_CONSTRAINT_LE:
-		bound_hi(&c->whi, wall + unit);
+		bound_hi(&c->whi, end);
 		return;
 	}
 }
@@ -664,13 +684,20 @@ static int capture_types(struct sql_cursor *c, size_t ci)
 	return any;
 }
 
+/*
+ * The ts of a wall-clock time. A record whose ts + offset leaves u64 has a
+ * NULL time (ebr_sql__value), so the map is monotonic on the rest: a wall
+ * before any the offset can give is ts 0, one after any is UINT64_MAX.
+ */
 static uint64_t wall_to_ts(uint64_t wall, int64_t b2w)
 {
+	uint64_t back = 0 - (uint64_t)b2w; /* -b2w without overflow at INT64_MIN */
+
 	if (wall == UINT64_MAX)
 		return UINT64_MAX;
 	if (b2w >= 0)
 		return wall > (uint64_t)b2w ? wall - (uint64_t)b2w : 0;
-	return wall + (uint64_t)-b2w < wall ? UINT64_MAX : wall + (uint64_t)-b2w;
+	return wall + back < wall ? UINT64_MAX : wall + back;
 }
 
 /* Open the cursor over the next capture that can hold rows; 0 when none is left. */
@@ -681,7 +708,7 @@ static int open_next_capture(struct sql_cursor *c)
 	for (; c->ci < q->n_caps; c->ci++) {
 		const struct ebr_sql_capture *cap = &q->caps[c->ci];
 		struct ebr_cursor_opts o = { .sz = sizeof(o) };
-		uint64_t lo = c->lo, hi = c->hi;
+		uint64_t lo, hi;
 		int all = 1;
 
 		if (!c->cap_ok[c->ci])
@@ -689,9 +716,26 @@ static int open_next_capture(struct sql_cursor *c)
 		c->tc = &c->vt->t->caps[c->ci];
 		if (!capture_types(c, c->ci))
 			continue;
-		bound_lo(&lo, wall_to_ts(c->wlo, cap->info->boot_to_wall_ns));
+		/*
+		 * The signed ts window as u64: [0, 2^63) read as themselves, the
+		 * rest as negatives. A window across 0 is two ranges: the second
+		 * only matters when the index says some segment reaches 2^63.
+		 */
+		if (c->tlo >= 0) {
+			lo = (uint64_t)c->tlo;
+			hi = (uint64_t)c->thi + 1;
+		} else if (c->thi < 0) {
+			lo = (uint64_t)c->tlo;
+			hi = c->thi == -1 ? UINT64_MAX : (uint64_t)c->thi + 1;
+		} else {
+			lo = 0;
+			hi = cap->high_ts ? UINT64_MAX : (uint64_t)c->thi + 1;
+		}
+		/* wlo 0 is no bound: with a negative offset it would be ts -offset */
+		if (c->wlo)
+			bound_lo(&lo, wall_to_ts(c->wlo, cap->info->boot_to_wall_ns));
 		bound_hi(&hi, wall_to_ts(c->whi, cap->info->boot_to_wall_ns));
-		if (lo >= hi)
+		if (hi != UINT64_MAX && lo >= hi) /* UINT64_MAX: open, which holds ts UINT64_MAX */
 			continue;
 		o.from_ts = lo;
 		o.to_ts = hi == UINT64_MAX ? 0 : hi;
@@ -765,12 +809,14 @@ static int advance(struct sql_cursor *c)
 		}
 		if (!type_bit(c->types, rec->type))
 			continue;
+		/* exact: the cursor's window may hold more (see open_next_capture) */
+		if ((int64_t)rec->ts < c->tlo || (int64_t)rec->ts > c->thi)
+			continue;
 		c->rec = rec;
 		c->fields = c->tc->fields[rec->type];
 		if (c->n_preds && !row_matches(c))
 			continue;
 		c->emitted++;
-		c->rowid++;
 		q->stats.rows++;
 		return SQLITE_OK;
 	}
@@ -788,12 +834,14 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, 
 
 	cursor_reset(c);
 	plan_free(c);
-	c->lo = c->wlo = 0;
-	c->hi = c->whi = UINT64_MAX;
+	c->tlo = INT64_MIN;
+	c->thi = INT64_MAX;
+	c->wlo = 0;
+	c->whi = UINT64_MAX;
 	c->empty = 0;
 	c->ordered = idx_num & PLAN_ORDERED;
 	c->ci = 0;
-	c->emitted = c->rowid = 0;
+	c->emitted = 0;
 	c->eof = 0;
 	memset(c->cap_ok, 1, q->n_caps);
 	q->stats.filters++;
@@ -895,9 +943,22 @@ static int x_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 	return SQLITE_OK;
 }
 
+/*
+ * A row's id names its record: SQLite merges the scans of the terms of an
+ * OR by rowid (WHERE ts BETWEEN a AND b OR ts BETWEEN c AND d), so a count
+ * of rows per scan, as it was, made rows of one term vanish as duplicates
+ * of rows of the other. Segment and offset within the segment's records
+ * (a u32) are the same in every scan; captures follow one another.
+ */
 static int x_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
 {
-	*rowid = ((struct sql_cursor *)cur)->rowid;
+	struct sql_cursor *c = (struct sql_cursor *)cur;
+	size_t seg = 0;
+	uint32_t off = 0;
+
+	if (c->ec)
+		ebr_cursor__position(c->ec, &seg, &off);
+	*rowid = (sqlite3_int64)(((uint64_t)c->vt->q->caps[c->ci].segment_base + seg) << 32 | off);
 	return SQLITE_OK;
 }
 

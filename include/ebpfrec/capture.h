@@ -237,6 +237,12 @@ struct ebr_cursor *ebr_cursor__open(struct ebr_reader *r, const struct ebr_curso
 /* 1: *rec is the next record (valid until the next call); 0: end; <0: error. */
 int ebr_cursor__next(struct ebr_cursor *c, const struct ebr_event_header **rec);
 const struct ebr_cursor_stats *ebr_cursor__stats(const struct ebr_cursor *c);
+/*
+ * Where the record the last ebr_cursor__next gave lies: its segment's index
+ * and its offset among that segment's records. The pair names the record in
+ * any cursor over the same capture, whatever its window or types.
+ */
+void ebr_cursor__position(const struct ebr_cursor *c, size_t *segment, uint32_t *offset);
 void ebr_cursor__close(struct ebr_cursor *c);
 
 /* "ring buffer full", "rate limited", ...: the meaning of a drop counter. */

@@ -410,6 +410,10 @@ static void test_pushdown_equivalence(void **state)
 		"ts >= %1$llu AND ts < %2$llu AND type != 'fork'",
 		"type = 'nope' OR ts = %1$llu",
 		"ts IN (%1$llu, %2$llu, 5)",
+		/* an OR of windows: SQLite merges the scans by rowid, which must name the record */
+		"ts BETWEEN %1$llu AND %2$llu OR ts BETWEEN %2$llu + 1000 AND %2$llu + 90000",
+		"(ts >= %1$llu AND ts < %2$llu) OR ts < %1$llu + 7000",
+		"(ts > %2$llu AND type = 'exec') OR (ts <= %1$llu AND family = 'process')",
 	};
 	struct ebr_sql *q = open1(E.a);
 	uint64_t span = E.ta.t_last - E.ta.t_first;
