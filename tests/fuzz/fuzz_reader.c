@@ -23,24 +23,9 @@
 #include "ebpfrec/merge.h"
 #include "ebpfrec/repair.h"
 #include "layout.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(enum ebr_log_level level, const char *msg, void *ctx)
-{
-	(void)level;
-	(void)msg;
-	(void)ctx;
-}
-
-static FILE *sink(void)
-{
-	static FILE *f;
-
-	if (!f)
-		f = fopen("/dev/null", "w");
-	return f;
-}
 
 static int decode_meta_record(const struct ebr_event_header *rec, void *ctx)
 {

@@ -37,6 +37,7 @@
 #include "ebpfrec/capture.h"
 #include "ebpfrec/log.h"
 #include "sql.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -257,22 +258,6 @@ static const struct stmt *const groups[] = {
 };
 
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
-
-static void quiet(enum ebr_log_level level, const char *msg, void *ctx)
-{
-	(void)level;
-	(void)msg;
-	(void)ctx;
-}
-
-static FILE *sink(void)
-{
-	static FILE *f;
-
-	if (!f)
-		f = fopen("/dev/null", "w");
-	return f;
-}
 
 static int progress(void *arg)
 {
