@@ -80,7 +80,6 @@ struct ebr_recorder {
 	uint32_t file_index;
 	uint64_t file_opened_ns;
 	uint64_t closed_bytes; /* of files already completed */
-	uint64_t *drop_slots_last; /* per-type drops as of the last segment written */
 	char **kept; /* rotated files still on disk, oldest first */
 	size_t n_kept;
 	struct rec_health health;
@@ -182,8 +181,7 @@ struct ebr_recorder *ebr_recorder__new(const struct ebr_recorder_opts *opts)
 	r->config_json = r->o.config_json ? strdup(r->o.config_json) : NULL;
 	r->command_line = r->o.command_line ? strdup(r->o.command_line) : NULL;
 	r->drop_slots = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*r->drop_slots));
-	r->drop_slots_last = calloc((size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS, sizeof(*r->drop_slots));
-	if ((r->o.output && !r->output) || !r->drop_slots || !r->drop_slots_last) {
+	if ((r->o.output && !r->output) || !r->drop_slots) {
 		ebr_recorder__free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -733,7 +731,6 @@ static int after_segment(void *ctx, struct ebr_writer **w, const struct seg_buf 
 	char *next;
 	int err;
 
-	memcpy(r->drop_slots_last, b->drop_slots, (size_t)EBR_DROP_NR * EBR_DROP_TYPE_SLOTS * sizeof(uint64_t));
 	if (!rotating(r) || !((r->o.rotate_size && size >= r->o.rotate_size) ||
 			      (r->o.rotate_seconds &&
 			       mono_ns() - r->file_opened_ns >= (uint64_t)r->o.rotate_seconds * 1000000000ULL)))
@@ -1191,7 +1188,6 @@ void ebr_recorder__free(struct ebr_recorder *r)
 		free(r->kept[i]);
 	free(r->kept);
 	free(r->path);
-	free(r->drop_slots_last);
 	free(r->drop_slots);
 	free(r->output);
 	free(r->config_json);
