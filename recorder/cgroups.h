@@ -14,6 +14,9 @@
 #include "ebpfrec/capture.h"
 #include "ebpfrec/record_builder.h"
 
+/* where the kubelet keeps <namespace>_<pod>_<uid> directories: pod names come from there */
+#define REC_PODS_DIR "/var/log/pods"
+
 struct rec_cgroups {
 	uint64_t *seen; /* ids already written, sorted */
 	size_t n_seen, cap_seen;

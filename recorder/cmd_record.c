@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "cgroups.h"
+#include "clock.h"
 #include "cli_util.h"
 #include "filter_args.h"
 #include "commands.h"
@@ -512,14 +513,6 @@ static char *join_argv(int argc, char **argv)
 	return b.p;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void print_summary(struct ebr_recorder *r, const char *path, double secs)
 {
 	const struct ebr_recorder_stats *s = ebr_recorder__stats(r);
@@ -883,7 +876,7 @@ static int compile_filter(struct record_args *a)
 	int ret;
 
 	if (a->filt.expr || sh->containers || sh->namespaces) {
-		int n = rec_cgroup_table__refresh(&t, "/var/log/pods", 0);
+		int n = rec_cgroup_table__refresh(&t, REC_PODS_DIR, 0);
 
 		/* without a cgroup v2 tree no cgroup can be named: names are errors then */
 		a->filt.compile = (struct ebr_filter_opts){ .sz = sizeof(a->filt.compile),

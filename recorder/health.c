@@ -12,6 +12,7 @@
 
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/source.h"
+#include "clock.h"
 #include "events.h"
 #include "health.h"
 #include "internal.h"
@@ -19,14 +20,6 @@
 #include "source_internal.h"
 
 #define LOSS_WINDOW_NS (10 * 1000000000ULL) /* losses this recent make a recorder degraded */
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void probe_issues(const struct rec_probes *p, uint64_t since, struct ebr_health *out)
 {
@@ -54,15 +47,15 @@ void rec_health__judge(struct rec_health *h, struct ebr_recorder *r, struct ebr_
 {
 	const struct ebr_recorder_stats *st = ebr_recorder__stats(r);
 	uint64_t lost = st->drops[EBR_DROP_RINGBUF_FULL] + st->drops[EBR_DROP_WRITER_BACKLOG];
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = rec_clock_ns(CLOCK_MONOTONIC);
 
 	memset(out, 0, sizeof(*out));
 	if (!h->started_wall)
-		h->started_wall = clock_ns(CLOCK_REALTIME);
+		h->started_wall = rec_clock_ns(CLOCK_REALTIME);
 	probe_issues(rec_recorder__probes(r), h->started_wall, out);
 	if (lost > h->seen_lost) {
 		if (!h->lost_grew_mono || now - h->lost_grew_mono > LOSS_WINDOW_NS)
-			h->lost_grew_wall = clock_ns(CLOCK_REALTIME);
+			h->lost_grew_wall = rec_clock_ns(CLOCK_REALTIME);
 		h->lost_grew_mono = now;
 		h->seen_lost = lost;
 	}

@@ -18,6 +18,7 @@
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/schema.h"
 #include "cgroups.h"
+#include "clock.h"
 #include "custom.h"
 #include "health.h"
 #include "internal.h"
@@ -102,25 +103,8 @@ struct ebr_recorder {
 	int started, stopped;
 };
 
-#define PODS_DIR "/var/log/pods"
 /* how often a filter on containers looks for new cgroups: a walk of the tree, ~ms */
 #define RESCAN_NS 1000000000ULL
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int is_pow2(uint32_t v)
 {
@@ -330,7 +314,7 @@ static int write_cgroups(struct ebr_recorder *r, struct ebr_writer *w)
 	pthread_mutex_lock(&r->live_mu);
 	known = rec_cgroups__add_known(&r->cgroups, &b, &r->live.recs);
 	pthread_mutex_unlock(&r->live_mu);
-	n = known < 0 ? known : rec_cgroups__collect(&r->cgroups, &b, root, PODS_DIR, boot_ns());
+	n = known < 0 ? known : rec_cgroups__collect(&r->cgroups, &b, root, REC_PODS_DIR, boot_ns());
 	if (n >= 0)
 		n += known;
 	if (n < 0)
@@ -562,7 +546,7 @@ static int apply_filters(struct ebr_recorder *r, struct rec_probes *p, const str
 		int n;
 
 		pthread_mutex_lock(&r->live_mu);
-		n = rec_cgroup_table__refresh(&r->live, PODS_DIR, boot_ns());
+		n = rec_cgroup_table__refresh(&r->live, REC_PODS_DIR, boot_ns());
 		pthread_mutex_unlock(&r->live_mu);
 		if (n < 0)
 			pr_warn("cannot read the cgroup tree: %s; containers are matched as the filter "
@@ -606,7 +590,7 @@ static void rescan_cgroups(struct ebr_recorder *r)
 
 	r->next_rescan_ns = mono_ns() + RESCAN_NS;
 	pthread_mutex_lock(&r->live_mu);
-	added = rec_cgroup_table__refresh(&r->live, PODS_DIR, boot_ns());
+	added = rec_cgroup_table__refresh(&r->live, REC_PODS_DIR, boot_ns());
 	pthread_mutex_unlock(&r->live_mu);
 	if (added <= 0 || !(own = resolve_cgroups(r, r->user_filter)))
 		return;

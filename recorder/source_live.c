@@ -15,6 +15,7 @@
 #include "ebpfrec/recorder.h"
 #include "ebpfrec/source.h"
 #include "cgroups.h"
+#include "clock.h"
 #include "events.h"
 #include "internal.h"
 #include "recorder_internal.h"
@@ -36,14 +37,6 @@ struct live_source {
 
 #define RESCAN_NS 1000000000ULL
 
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 /*
  * A subscription that names containers (pods, ...) matches the ones that
  * start later too: the cgroup tree is read again every second while such a
@@ -61,7 +54,7 @@ static void rescan_cgroups(struct live_source *ls)
 	if (!ebr_source__filters_use_cgroups(s))
 		return;
 	pthread_mutex_lock(&s->compile_mu);
-	added = rec_cgroup_table__refresh(&ls->table, "/var/log/pods", 0);
+	added = rec_cgroup_table__refresh(&ls->table, REC_PODS_DIR, 0);
 	ls->fopts[0].cgroups = ls->table.views;
 	ls->fopts[0].n_cgroups = ls->table.n_views;
 	pthread_mutex_unlock(&s->compile_mu);
@@ -193,7 +186,7 @@ struct ebr_source *ebr_source__open_live(const struct ebr_recorder_opts *opts)
 	}
 	if (!err) {
 		/* no cgroup v2 tree: an empty table, so names are refused rather than the field */
-		rec_cgroup_table__refresh(&ls->table, "/var/log/pods", 0);
+		rec_cgroup_table__refresh(&ls->table, REC_PODS_DIR, 0);
 		ls->fopts[0] = (struct ebr_filter_opts){ .sz = sizeof(ls->fopts[0]), .flags = EBR_FILTER_CGROUPS,
 							 .cgroups = ls->table.views,
 							 .n_cgroups = ls->table.n_views };
