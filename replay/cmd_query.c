@@ -171,7 +171,9 @@ static int run_sql(struct session *s, const char *sql)
 		if (rows < 0) {
 			if (rows == -EINVAL)
 				fprintf(stderr, "ebpfrec query: %s\n", msg ? msg : "SQL error");
-			else
+			else if (rows == -ENOMEM)
+				fprintf(stderr, "ebpfrec query: out of memory running the SQL\n");
+			else if (rows != -EPIPE) /* the reader went away (| head): not a failure */
 				fprintf(stderr, "ebpfrec query: cannot write the result: %s\n",
 					strerror((int)-rows));
 			sqlite3_free(msg);
@@ -306,7 +308,7 @@ int cmd_query(int argc, char **argv)
 	struct assert_cond cond = {0};
 	enum ebr_sql_format fmt = EBR_SQL_FMT_TABLE;
 	const char *sql = NULL, *out_path = NULL, *cache_dir = NULL;
-	int have_fmt = 0, schema = 0, stats = 0, materialize = 0, c, n_files, ret = EXIT_FAIL;
+	int have_fmt = 0, schema = 0, stats = 0, materialize = 0, c, n_files, ret = EXIT_FAIL, err;
 	char *stdin_sql = NULL, *mpath = NULL;
 	FILE *out = stdout;
 	double t0;
@@ -419,14 +421,20 @@ int cmd_query(int argc, char **argv)
 	}
 	s.f = out;
 	s.out = ebr_sql_out__new(out, fmt);
-	if (!s.out)
+	if (!s.out) {
+		fprintf(stderr, "ebpfrec query: out of memory\n");
 		goto out;
+	}
 	if (!sql) {
 		ret = interactive(&s);
 		goto out;
 	}
-	if (run_sql(&s, sql))
+	err = run_sql(&s, sql);
+	if (err) {
+		if (err == -EPIPE)
+			ret = EXIT_OK; /* as finish_stdout: whoever read the results has what it wanted */
 		goto out;
+	}
 	if (stats) {
 		const struct ebr_sql_stats *st = ebr_sql__stats(s.q);
 

@@ -367,6 +367,12 @@ static void csv_header(struct ebr_sql_out *o)
 	o->started = 1;
 }
 
+/* -errno of the failed write (EPIPE: the reader went away; ENOSPC ...), or 0 */
+static int write_error(FILE *f)
+{
+	return ferror(f) ? -(errno ? errno : EIO) : 0;
+}
+
 int ebr_sql_out__row(struct ebr_sql_out *o, const struct ebr_sql_val *vals)
 {
 	int err = 0;
@@ -387,7 +393,7 @@ int ebr_sql_out__row(struct ebr_sql_out *o, const struct ebr_sql_val *vals)
 	o->rows++;
 	if (err)
 		return err;
-	return ferror(o->f) ? -EIO : 0;
+	return write_error(o->f);
 }
 
 int ebr_sql_out__end(struct ebr_sql_out *o)
@@ -408,5 +414,5 @@ int ebr_sql_out__end(struct ebr_sql_out *o)
 		break;
 	}
 	o->started = 0;
-	return ferror(o->f) ? -EIO : 0;
+	return write_error(o->f);
 }

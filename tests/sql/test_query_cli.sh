@@ -160,6 +160,12 @@ else
 	echo "SKIP: the sqlite3 shell is not installed (apt install sqlite3); the exported .db was checked through the SQLite library in test_sql only"
 fi
 
+# --- a reader that goes away (| head) ends the query quietly, as it would any command's output
+"$EBPFREC" query "$TMP/a.ebc" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT x FROM c" -f csv 2>"$TMP/pipe.err" | head -1 >/dev/null
+status=$(printf '%s' "${PIPESTATUS[0]}")
+expect_eq "query | head: exit status" "$status" "0"
+expect_eq "query | head: nothing on stderr" "$(cat "$TMP/pipe.err")" ""
+
 if [ "$FAILS" -ne 0 ]; then
 	echo "$FAILS failure(s)" >&2
 	exit 1
