@@ -76,15 +76,20 @@ static int for_each_record(struct ebr_sql *q, int (*fn)(void *, size_t, const st
 		const struct ebr_event_header *rec;
 		int rc, err = 0;
 
-		if (!c)
-			return -errno;
+		if (!c) {
+			err = -errno;
+			pr_err("cannot read %s: %s", ebr_reader__path(q->caps[ci].r), strerror(-err));
+			return err;
+		}
 		while ((rc = ebr_cursor__next(c, &rec)) > 0 && !(err = fn(ctx, ci, rec)))
 			(*n)++;
 		ebr_cursor__close(c);
 		if (err)
 			return err;
 		if (rc < 0) {
-			ebr_sql__set_err(q, "cannot read %s: %s", ebr_reader__path(q->caps[ci].r), strerror(-rc));
+			/* the files written so far stop here: say so, not just fail */
+			pr_err("cannot read %s: %s; the exported files end at that point",
+			       ebr_reader__path(q->caps[ci].r), strerror(-rc));
 			return rc;
 		}
 	}
@@ -248,8 +253,9 @@ static int export_sqlite_to(struct ebr_sql *q, const char *path, const struct eb
 	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		pr_err("cannot create %s: %s", tmp, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("cannot create %s: %s", tmp, strerror(-err));
+		return err;
 	}
 	close(fd);
 	/*
@@ -328,8 +334,10 @@ static int open_out(struct file_exporter *x, size_t k)
 		snprintf(path, sizeof(path), "%s/%s.%s", x->dir, t->name, ext_of(x->fmt));
 		x->files[k] = fopen(path, "w");
 		if (!x->files[k]) {
-			pr_err("cannot create %s: %s", path, strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			pr_err("cannot create %s: %s", path, strerror(-err));
+			return err;
 		}
 	}
 	x->outs[k] = ebr_sql_out__new(x->files[k], x->fmt);
@@ -444,8 +452,9 @@ static int dim_to_file(struct ebr_sql *q, const char *dir, const char *name, enu
 	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext_of(fmt));
 	f = fopen(path, "w");
 	if (!f) {
-		pr_err("cannot create %s: %s", path, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("cannot create %s: %s", path, strerror(-err));
+		return err;
 	}
 	o = ebr_sql_out__new(f, fmt);
 	sql = sqlite3_mprintf("SELECT * FROM main.%s", name);
@@ -478,8 +487,9 @@ int ebr_sql__export_files(struct ebr_sql *q, const char *dir, enum ebr_sql_forma
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
 	if (mkdir(dir, 0755) && errno != EEXIST) {
-		pr_err("cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("cannot create %s: %s", dir, strerror(-err));
+		return err;
 	}
 	snprintf(probe, sizeof(probe), "%s/events.%s", dir, ext_of(fmt));
 	if ((!o || !o->force) && access(probe, F_OK) == 0) {
@@ -542,8 +552,9 @@ int ebr_sql__materialize(struct ebr_sql *q, const char *cache_dir, char **path, 
 		return -EINVAL;
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		pr_err("cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("cannot create %s: %s", dir, strerror(-err));
+		return err;
 	}
 	/* the key: every capture's UUID and extent, and what this build writes */
 	for (size_t i = 0; i < q->n_caps; i++) {
