@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Segment encodings. 0: records back to back (what `zstd -dc` then shows).
- * 1, columnar: records grouped by (type, size), each group stored as one
+ * 1, columnar: records grouped by type, each group stored as one
  * column per 8-byte word, timestamps delta-coded and every column split
  * into byte planes, so zstd sees long runs of alike bytes. docs/format.md
  * gives the layout.

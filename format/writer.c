@@ -350,7 +350,6 @@ int ebr_writer__add_meta(struct ebr_writer *w, unsigned kind, const void *data, 
 	return err;
 }
 
-/* Walk the records once: validates framing and gathers the segment's summary. */
 /*
  * One pass over the records: validate, time span, type bitmap, and counts
  * per type (into counts, zeroed here). A segment is megabytes that are cold

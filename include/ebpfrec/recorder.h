@@ -30,7 +30,7 @@ struct ebr_recorder_opts {
 	int force; /* replace an existing file */
 	unsigned families; /* EBR_FAMILY_BIT mask; 0: EBR_FAMILIES_DEFAULT */
 	uint32_t ringbuf_size; /* bytes, power of two; 0: 16 MiB */
-	uint32_t segment_size; /* close a segment at this many raw bytes; 0: 4 MiB */
+	uint32_t segment_size; /* close a segment at this many raw bytes; 0: 1 MiB */
 	uint32_t segment_ms; /* ... or after this long; 0: 1000 */
 	int compression_level; /* zstd; 0: 1 */
 	int compact; /* segments in columns (format 1.1): smaller, not readable with plain zstd -dc */

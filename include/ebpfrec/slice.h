@@ -32,7 +32,7 @@ struct ebr_slice_opts {
 	const char *keep_desc; /* what keep selects (the filter expression), for the metadata */
 	int force; /* replace an existing output file */
 	int compression_level; /* 0: the writer's default */
-	size_t segment_bytes; /* output segment size; 0: 4 MiB */
+	size_t segment_bytes; /* output segment size; 0: 1 MiB, as the recorder writes */
 	int compact; /* 1: segments as columns, -1: as records, 0: as in the input */
 };
 
