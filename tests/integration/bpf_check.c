@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -21,4 +22,33 @@ const char *bpf_unavailable_reason(void)
 	}
 	close(fd);
 	return NULL;
+}
+
+int bpf_skip_if_unavailable(void)
+{
+	const char *why = bpf_unavailable_reason();
+
+	if (!why)
+		return 0;
+	printf("SKIP: %s\n", why);
+	return 1;
+}
+
+pid_t spawn_sh(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

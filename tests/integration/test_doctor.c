@@ -305,16 +305,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_list_needs_root),
 		cmocka_unit_test(test_list_marks_a_running_recorder),
 	};
-	const char *why = bpf_unavailable_reason();
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s EBPFREC\n", argv[0]);
 		return 2;
 	}
-	if (why) {
-		printf("skipped: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec_bin = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,25 +43,6 @@
 static const char *ebpfrec, *storm;
 static char dir[] = "/tmp/ebpfrec-faults-XXXXXX";
 
-static pid_t spawn_sh(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int wait_file(const char *path, double seconds)
 {
 	struct stat st;
@@ -457,16 +438,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test_teardown(test_sigkill, stop_sigkill_load),
 	};
-	const char *why = bpf_unavailable_reason();
 	char cmd[300];
 	int ret;
 
 	if (argc < 3)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec = argv[1];
 	storm = argv[2];
 	if (!mkdtemp(dir))

@@ -299,14 +299,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_low_latency_realtime_paced),
 		cmocka_unit_test(test_low_latency_shortest_interval),
 	};
-	const char *why = bpf_unavailable_reason();
 
 	if (argc < 2)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	storm_bin = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,25 +50,6 @@
 static const char *ebpfrec, *storm, *churn;
 static char dir[] = "/tmp/ebpfrec-load-XXXXXX";
 
-static pid_t spawn_sh(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* VmHWM or VmRSS of pid in kB; 0 when it is gone */
 static unsigned long status_kb(pid_t pid, const char *key)
 {
@@ -331,16 +312,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_storm),
 		cmocka_unit_test(test_churn),
 	};
-	const char *why = bpf_unavailable_reason();
 	char cmd[300];
 	int ret;
 
 	if (argc < 4)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec = argv[1];
 	storm = argv[2];
 	churn = argv[3];

@@ -327,16 +327,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_record_late_container),
 		cmocka_unit_test(test_live_subscriber_late_container),
 	};
-	const char *why = bpf_unavailable_reason();
 	const char *r2 = cgroup2_root();
 	int ret;
 
 	if (argc < 2)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	if (!r2) {
 		printf("SKIP: no cgroup v2 hierarchy mounted\n");
 		return EXIT_SKIP;

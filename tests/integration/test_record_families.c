@@ -405,14 +405,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_udp),
 	};
-	const char *why = bpf_unavailable_reason();
 
 	if (argc < 3)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec_bin = argv[1];
 	workload_bin = argv[2];
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,17 +32,6 @@
 static const char *ebpfrec_bin, *families_bin, *storm_bin;
 static char dir[] = "/tmp/ebpfrec-flt-XXXXXX";
 
-static pid_t spawn_sh(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static int wait_file(const char *path)
 {
 	struct stat st;
@@ -243,16 +232,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_comm_and_size),
 		cmocka_unit_test(test_rate_limit_accounts_for_everything),
 	};
-	const char *why = bpf_unavailable_reason();
 	char cmd[300];
 	int ret;
 
 	if (argc < 4)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec_bin = argv[1];
 	families_bin = argv[2];
 	storm_bin = argv[3];

@@ -25,17 +25,6 @@
 static const char *ebpfrec;
 static char dir[] = "/tmp/ebpfrec-ops-XXXXXX";
 
-static pid_t spawn_sh(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static void test_rotation_ring(void **state)
 {
 	char cmd[1024], base[300];
@@ -408,16 +397,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_stats_ignores_stale_file),
 		cmocka_unit_test(test_compact_recording),
 	};
-	const char *why = bpf_unavailable_reason();
 	char cmd[300];
 	int ret;
 
 	if (argc < 2)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec = argv[1];
 	if (!mkdtemp(dir))
 		return 1;

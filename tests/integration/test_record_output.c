@@ -227,16 +227,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_existing_file),
 		cmocka_unit_test(test_reading_needs_no_privileges),
 	};
-	const char *why = bpf_unavailable_reason();
 	char cmd[300];
 	int ret;
 
 	if (argc < 2)
 		return 2;
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec = argv[1];
 	if (!mkdtemp(dir))
 		return 1;

@@ -204,16 +204,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_forks_match_children),
 		cmocka_unit_test(test_workload_exit_recorded),
 	};
-	const char *why = bpf_unavailable_reason();
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s EBPFREC WORKLOAD\n", argv[0]);
 		return 2;
 	}
-	if (why) {
-		printf("SKIP: %s\n", why);
+	if (bpf_skip_if_unavailable())
 		return EXIT_SKIP;
-	}
 	ebpfrec_bin = argv[1];
 	workload_bin = argv[2];
 	return cmocka_run_group_tests(tests, record_and_load, cleanup);
