@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ebpfrec/capture.h"
+#include "ebpfrec/events.h"
 #include "ebpfrec/record_builder.h"
 
 struct ebr_proc_history;

@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "layout.h"
 #include "names.h"
+#include "proc_history.h"
 #include "sql_internal.h"
 
 #include "ebpfrec/container.h"
@@ -632,10 +633,12 @@ struct proc {
 	int32_t exit_code;
 	uint32_t signal, core_dumped, execs, kthread;
 	const char *source;
+	uint64_t key; /* ebr_proc_key: a merged capture's hosts each have their own pid 1234 */
 };
 
 /*
- * pid -> index of the process row currently holding that pid. The pids
+ * Process key (ebr_proc_key: source and pid) -> index of the process row
+ * currently holding that pid. The pids
  * come from the file: with a fixed hash a damaged or hostile capture can
  * pick thousands that share a slot, and forks and exits of them took hours
  * (each removal re-inserted its whole cluster). The multiplier is drawn per
@@ -643,7 +646,7 @@ struct proc {
  * back in one pass.
  */
 struct pid_map {
-	uint64_t *keys; /* pid + 1; 0: empty */
+	uint64_t *keys; /* key + 1; 0: empty */
 	size_t *vals;
 	size_t cap, n; /* cap: a power of two, or 0 */
 	uint64_t mul; /* odd */
@@ -655,14 +658,14 @@ static size_t pid_map__home(const struct pid_map *m, uint64_t key)
 	return (size_t)((key * m->mul) >> m->shift);
 }
 
-static size_t *pid_map__find(struct pid_map *m, uint32_t pid)
+static size_t *pid_map__find(struct pid_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return NULL;
-	for (size_t i = pid_map__home(m, pid + 1ull);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = pid_map__home(m, key + 1);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->keys[i])
 			return NULL;
-		if (m->keys[i] == pid + 1ull)
+		if (m->keys[i] == key + 1)
 			return &m->vals[i];
 	}
 }
@@ -678,9 +681,9 @@ static void pid_map__insert(struct pid_map *m, uint64_t key, size_t val)
 	m->n++;
 }
 
-static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
+static int pid_map__put(struct pid_map *m, uint64_t key, size_t val)
 {
-	size_t *v = pid_map__find(m, pid);
+	size_t *v = pid_map__find(m, key);
 
 	if (v) {
 		*v = val;
@@ -712,14 +715,14 @@ static int pid_map__put(struct pid_map *m, uint32_t pid, size_t val)
 		free(m->vals);
 		*m = g;
 	}
-	pid_map__insert(m, pid + 1ull, val);
+	pid_map__insert(m, key + 1, val);
 	return 0;
 }
 
 /* Removal from linear probing: later entries of the cluster move back into the hole. */
-static void pid_map__del(struct pid_map *m, uint32_t pid)
+static void pid_map__del(struct pid_map *m, uint64_t key)
 {
-	size_t *v = pid_map__find(m, pid), i, j, mask = m->cap - 1;
+	size_t *v = pid_map__find(m, key), i, j, mask = m->cap - 1;
 
 	if (!v)
 		return;
@@ -810,7 +813,8 @@ static char *proc_text(struct procs *p, char *s)
 	return s;
 }
 
-static struct proc *proc_new(struct procs *p, uint32_t pid, const char *source)
+/* A process of pid, from the source (merged capture) h came from. */
+static struct proc *proc_new(struct procs *p, const struct ebr_event_header *h, uint32_t pid, const char *source)
 {
 	struct proc *r;
 
@@ -834,7 +838,8 @@ static struct proc *proc_new(struct procs *p, uint32_t pid, const char *source)
 	r->pid = pid;
 	r->parent_upid = -1;
 	r->source = source;
-	if (pid_map__put(&p->live, pid, p->n)) {
+	r->key = ebr_proc_key(h, pid);
+	if (pid_map__put(&p->live, r->key, p->n)) {
 		p->err = -ENOMEM;
 		return NULL;
 	}
@@ -855,12 +860,12 @@ static void proc_from_header(struct proc *r, const struct ebr_event_header *h)
 /* The process that holds pid now; one is made up from the event when none is known. */
 static struct proc *proc_of(struct procs *p, const struct ebr_event_header *h)
 {
-	size_t *i = pid_map__find(&p->live, h->pid);
+	size_t *i = pid_map__find(&p->live, ebr_proc_key(h, h->pid));
 	struct proc *r;
 
 	if (i)
 		return &p->v[*i];
-	r = proc_new(p, h->pid, "event");
+	r = proc_new(p, h, h->pid, "event");
 	if (r)
 		proc_from_header(r, h);
 	return r;
@@ -870,7 +875,7 @@ static int snapshot_row(const struct ebr_event_header *rec, void *arg)
 {
 	struct procs *p = arg;
 	const struct ebr_type *t = ebr_schema__type(p->cap->schema, rec->type);
-	struct proc *r = proc_new(p, rec->pid, "snapshot");
+	struct proc *r = proc_new(p, rec, rec->pid, "snapshot");
 
 	if (!r)
 		return p->err;
@@ -899,8 +904,8 @@ static void on_proc_fork(struct procs *p, const struct ebr_event_header *h)
 	if (!parent)
 		return;
 	parent_i = (size_t)(parent - p->v);
-	pid_map__del(&p->live, child); /* a reused pid: its old holder ended unseen */
-	r = proc_new(p, child, "fork");
+	pid_map__del(&p->live, ebr_proc_key(h, child)); /* a reused pid: its old holder ended unseen */
+	r = proc_new(p, h, child, "fork");
 	if (!r)
 		return;
 	parent = &p->v[parent_i]; /* proc_new may have moved the array */
@@ -943,7 +948,7 @@ static void on_proc_exit(struct procs *p, const struct ebr_event_header *h)
 	r->core_dumped = field_int(p->lf.core_dumped, h, 0) != 0;
 	if (!r->start_ts)
 		r->start_ts = (uint64_t)field_int(p->lf.start_ts, h, 0);
-	pid_map__del(&p->live, h->pid);
+	pid_map__del(&p->live, ebr_proc_key(h, h->pid));
 }
 
 static int scan_lifecycle(struct procs *p)
@@ -1012,7 +1017,8 @@ static int fill_processes(struct ebr_sql *q)
 		err = ebr_reader__meta_records(p.cap->r, EBR_META_PROCS, snapshot_row, &p);
 		/* snapshot parents: whoever holds the ppid in the snapshot */
 		for (size_t i = 0; !err && i < p.n; i++) {
-			size_t *pi = pid_map__find(&p.live, p.v[i].ppid);
+			/* the parent in the same source: the key's upper half */
+			size_t *pi = pid_map__find(&p.live, (p.v[i].key & ~0xffffffffULL) | p.v[i].ppid);
 
 			if (pi && *pi != i)
 				p.v[i].parent_upid = (int64_t)*pi;

@@ -160,6 +160,14 @@ else
 	echo "SKIP: the sqlite3 shell is not installed (apt install sqlite3); the exported .db was checked through the SQLite library in test_sql only"
 fi
 
+# --- a capture merged with itself: each source keeps its own processes, though their pids are the same
+"$EBPFREC" merge "$TMP/b.ebc" "$TMP/b.ebc" -o "$TMP/bb.ebc" 2>/dev/null || fail "merge b.ebc twice"
+pq="SELECT count(*), sum(parent_upid IS NOT NULL), sum(end_ts IS NOT NULL), sum(execs) FROM processes"
+one=$("$EBPFREC" query "$TMP/b.ebc" "$pq" -f csv | tail -1)
+two=$("$EBPFREC" query "$TMP/bb.ebc" "$pq" -f csv | tail -1)
+expect_eq "processes of a merged capture: twice one source's" "$two" \
+	"$(echo "$one" | awk -F, '{ printf "%d,%d,%d,%d", 2 * $1, 2 * $2, 2 * $3, 2 * $4 }')"
+
 # --- a reader that goes away (| head) ends the query quietly, as it would any command's output
 "$EBPFREC" query "$TMP/a.ebc" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT x FROM c" -f csv 2>"$TMP/pipe.err" | head -1 >/dev/null
 status=$(printf '%s' "${PIPESTATUS[0]}")
